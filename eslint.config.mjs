@@ -1,0 +1,42 @@
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '.cache/**', '.nx/**', '**/vitest.config.ts', 'eslint.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Layers of DESIGN.md, enforced: a lib depends on model and on libs earlier in the flow, never on a later one.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'layer:model', onlyDependOnLibsWithTags: ['layer:model'] },
+            { sourceTag: 'layer:telemetry', onlyDependOnLibsWithTags: ['layer:model'] },
+            { sourceTag: 'layer:k8s', onlyDependOnLibsWithTags: ['layer:model', 'layer:telemetry'] },
+            { sourceTag: 'layer:translate', onlyDependOnLibsWithTags: ['layer:model'] },
+            { sourceTag: 'layer:snapshot', onlyDependOnLibsWithTags: ['layer:model'] },
+            { sourceTag: 'layer:bus', onlyDependOnLibsWithTags: ['layer:model', 'layer:snapshot', 'layer:telemetry'] },
+            { sourceTag: 'layer:pki', onlyDependOnLibsWithTags: ['layer:model', 'layer:telemetry'] },
+            { sourceTag: 'layer:apisix', onlyDependOnLibsWithTags: ['layer:model', 'layer:snapshot', 'layer:telemetry'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);
