@@ -14,5 +14,7 @@ export default defineProject({
     hookTimeout: 120_000,
     // Each file boots its own servers; two cores run two files at a time at most.
     maxWorkers: 2,
+    // Unit projects run first (group 0), then the e2e scenarios with their own worker count.
+    sequence: { groupOrder: 1 },
   },
 });

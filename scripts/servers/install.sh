@@ -15,6 +15,9 @@ source "$here/versions.env"
 cache=${WEFT_CACHE_DIR:-$repo/.cache}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
+# One install at a time per cache: parallel test runs wait here instead of building into the same folder.
+exec 9>"$cache/.install.lock"
+flock 9
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 export CGO_ENABLED=0
 
@@ -44,7 +47,11 @@ check_version() {
 
 cached_ok() { # BINARY EXPECTED ARGS... : true when the cached binary reports the pinned version
   local bin=$1 want=$2; shift 2
-  [ -x "$bin" ] && "$bin" "$@" 2>/dev/null | grep -qF -- "$want"
+  local out
+  [ -x "$bin" ] || return 1
+  # Capture first: `| grep -q` would close the pipe early and pipefail would count the writer's SIGPIPE as a failure.
+  out=$("$bin" "$@" 2>/dev/null) || return 1
+  grep -qF -- "$want" <<<"$out"
 }
 
 provide_kube() { # builds kube-apiserver and kubectl together: they share one module graph

@@ -11,6 +11,8 @@ export interface EtcdServer extends AsyncDisposable {
   readonly port: number;
   readonly dataDir: string;
   readonly pid: number;
+  /** The temp folder holding its config, data and logs; removed by stop(). */
+  readonly tempDir: string;
   stop(): Promise<void>;
 }
 
@@ -60,5 +62,5 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
     await stop();
     throw err;
   }
-  return { endpoint, port, dataDir, pid: proc.pid, stop, [Symbol.asyncDispose]: stop };
+  return { endpoint, port, dataDir, pid: proc.pid, tempDir: dir, stop, [Symbol.asyncDispose]: stop };
 }

@@ -39,7 +39,13 @@ export interface NatsServer extends AsyncDisposable {
   readonly monitorUrl: string;
   readonly storeDir: string;
   readonly pid: number;
+  /** The temp folder holding its config, data and logs; removed by stop(). */
+  readonly tempDir: string;
   readonly configFile: string;
+  /** Ends the nats-server process (SIGKILL: a crash, not a clean shutdown) and keeps its config and store. */
+  kill(): Promise<void>;
+  /** Starts the process again (killing it first if it runs) on the same ports, config and store; waits for health. */
+  restart(): Promise<void>;
   /** Number of leaf node connections this server has now (hub or leaf side). */
   leafConnections(): Promise<number>;
   stop(): Promise<void>;
@@ -72,24 +78,30 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   const configFile = join(dir, 'nats.conf');
   writeFileSync(configFile, `${lines.join('\n')}\n`);
 
-  const proc: ServerProcess = startServerProcess({
-    name: 'nats-server',
-    bin: natsServer,
-    args: ['-c', configFile],
-    logFile: join(dir, 'nats-server.log'),
-  });
   const monitorUrl = `http://127.0.0.1:${monitorPort}`;
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  let proc: ServerProcess | undefined;
+  const launch = async (): Promise<void> => {
+    const started = startServerProcess({
+      name: 'nats-server',
+      bin: natsServer,
+      args: ['-c', configFile],
+      logFile: join(dir, 'nats-server.log'),
+    });
+    proc = started;
+    await waitFor('nats-server /healthz', async () => (await fetch(`${monitorUrl}/healthz`)).ok, {
+      timeoutMs,
+      check: () => {
+        started.assertRunning();
+      },
+    });
+  };
   const stop = async (): Promise<void> => {
-    await proc.stop();
+    await proc?.stop();
     removeTempDir(dir);
   };
   try {
-    await waitFor('nats-server /healthz', async () => (await fetch(`${monitorUrl}/healthz`)).ok, {
-      timeoutMs: options.timeoutMs ?? 20_000,
-      check: () => {
-        proc.assertRunning();
-      },
-    });
+    await launch();
   } catch (err) {
     await stop();
     throw err;
@@ -100,8 +112,18 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     leafUrl: leafPort === undefined ? undefined : `nats-leaf://127.0.0.1:${leafPort}`,
     monitorUrl,
     storeDir,
-    pid: proc.pid,
+    get pid() {
+      return proc?.pid ?? -1;
+    },
+    tempDir: dir,
     configFile,
+    async kill() {
+      await proc?.stop(0);
+    },
+    async restart() {
+      await proc?.stop(0);
+      await launch();
+    },
     async leafConnections() {
       const body = (await (await fetch(`${monitorUrl}/leafz`)).json()) as { leafnodes?: number };
       return body.leafnodes ?? 0;

@@ -61,6 +61,7 @@ export function startServerProcess(options: ServerProcessOptions): ServerProcess
       resolve();
     });
   });
+  let stopping: Promise<void> | undefined;
   const closed = Promise.all([once(child.stdout, 'close'), once(child.stderr, 'close')]);
 
   const logTail = (lines = 30): string => {
@@ -84,16 +85,21 @@ export function startServerProcess(options: ServerProcessOptions): ServerProcess
         );
       }
     },
-    async stop(graceMs = 10_000) {
-      if (exit === undefined) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exitedPromise;
-        clearTimeout(timer);
-      }
-      await closed;
-      log.end();
-      await once(log, 'close');
+    stop(graceMs = 10_000) {
+      stopping ??= stopOnce(graceMs);
+      return stopping;
     },
   };
+
+  async function stopOnce(graceMs: number): Promise<void> {
+    if (exit === undefined) {
+      child.kill(graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exitedPromise;
+      clearTimeout(timer);
+    }
+    await closed;
+    log.end();
+    await once(log, 'close');
+  }
 }

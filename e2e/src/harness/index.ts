@@ -1,0 +1,13 @@
+export { startCluster, SERVICE_ACCOUNT_ISSUER } from './cluster.js';
+export { startEtcd } from './etcd.js';
+export { startNats } from './nats.js';
+export { freePort } from './ports.js';
+export { serverPaths, ServerInstallError } from './servers.js';
+export { TEMP_PREFIX } from './tempdir.js';
+export { waitFor, WaitTimeoutError } from './wait.js';
+export { ServerExitedError } from './process.js';
+export type { Cluster, StartClusterOptions } from './cluster.js';
+export type { EtcdServer, StartEtcdOptions } from './etcd.js';
+export type { NatsServer, StartNatsOptions } from './nats.js';
+export type { ServerPaths } from './servers.js';
+export type { WaitOptions } from './wait.js';
