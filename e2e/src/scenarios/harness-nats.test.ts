@@ -55,8 +55,16 @@ describe('nats', () => {
     const leafConn = await connect({ servers: leaf.url });
     try {
       const received: string[] = [];
-      hubConn.subscribe('weft.c1.status.>', { callback: (_err, msg) => received.push(`hub:${msg.string()}`) });
-      leafConn.subscribe('weft.c1.snap.>', { callback: (_err, msg) => received.push(`leaf:${msg.string()}`) });
+      hubConn.subscribe('weft.c1.status.>', {
+        callback: (_err, msg) => {
+          received.push(`hub:${msg.string()}`);
+        },
+      });
+      leafConn.subscribe('weft.c1.snap.>', {
+        callback: (_err, msg) => {
+          received.push(`leaf:${msg.string()}`);
+        },
+      });
       await hubConn.flush();
       await leafConn.flush();
       // Interest crosses the leaf connection asynchronously: publish until each side has seen one message.
