@@ -1,1 +1,16 @@
-export {};
+export { KubeApiError, KubeConnectionError, KubeHttp } from './client/kube-http.js';
+export { objectKey } from './client/kube-object.js';
+export { Backoff } from './informers/backoff.js';
+export { Informer } from './informers/informer.js';
+export { collectionPath, WORLD_RESOURCE_TYPES } from './informers/resource-types.js';
+export { Coalescer } from './source/coalescer.js';
+export { KubernetesSource } from './source/kubernetes-source.js';
+export { LabelSelectorError, matchesLabelSelector, parseLabelSelector } from './source/label-selector.js';
+export type { KubeList, WatchEvent } from './client/kube-http.js';
+export type { KubeObject } from './client/kube-object.js';
+export type { InformerChange, InformerOptions, InformerStats } from './informers/informer.js';
+export type { ResourceType } from './informers/resource-types.js';
+export type { CoalescerOptions } from './source/coalescer.js';
+export type { KubernetesSourceOptions } from './source/kubernetes-source.js';
+export type { LabelRequirement, LabelSelector } from './source/label-selector.js';
+export type { ObjectSet, WorldSource } from './source/world-source.js';
