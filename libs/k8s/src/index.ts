@@ -6,6 +6,7 @@ export { collectionPath, WORLD_RESOURCE_TYPES } from './informers/resource-types
 export { Coalescer } from './source/coalescer.js';
 export { mergeRouteParents, parentRefKey } from './status/route-status.js';
 export { RouteStatusWriter } from './status/route-status-writer.js';
+export { FolderSource } from './source/folder-source.js';
 export { KubernetesSource } from './source/kubernetes-source.js';
 export { LabelSelectorError, matchesLabelSelector, parseLabelSelector } from './source/label-selector.js';
 export type { KubeList, WatchEvent } from './client/kube-http.js';
@@ -13,6 +14,7 @@ export type { KubeObject } from './client/kube-object.js';
 export type { InformerChange, InformerOptions, InformerStats } from './informers/informer.js';
 export type { ResourceType } from './informers/resource-types.js';
 export type { CoalescerOptions } from './source/coalescer.js';
+export type { FolderSourceOptions, ManifestParser } from './source/folder-source.js';
 export type { KubernetesSourceOptions } from './source/kubernetes-source.js';
 export type { LabelRequirement, LabelSelector } from './source/label-selector.js';
 export type { ObjectSet, WorldSource } from './source/world-source.js';
