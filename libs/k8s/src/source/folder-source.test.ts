@@ -16,7 +16,7 @@ const parse: ManifestParser = (text, file) => {
   const docs = parseAllDocuments(text);
   const problems = docs.flatMap((d) => d.errors.map((e) => `${file}: ${e.message}`));
   if (problems.length > 0) return { objects: [], problems };
-  return { objects: docs.map((d) => d.toJS() as KubeObject).filter((o) => o !== null), problems: [] };
+  return { objects: docs.map((d) => d.toJS() as KubeObject | null).filter((o): o is KubeObject => o !== null), problems: [] };
 };
 
 async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
