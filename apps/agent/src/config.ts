@@ -1,0 +1,85 @@
+import { entry, parsers } from '@weft/telemetry';
+import type { ConfigOf } from '@weft/telemetry';
+
+/**
+ * Every setting of the agent. The pod identity comes from the downward API (the injector sets POD_NAME,
+ * POD_NAMESPACE, SERVICE_ACCOUNT and NODE_NAME), the rest from flags or WEFT_* variables.
+ */
+export const agentConfig = {
+  podName: entry({ flag: 'pod-name', env: 'POD_NAME', default: undefined, description: 'This pod’s name (downward API).', parse: parsers.nonEmpty }),
+  podNamespace: entry({
+    flag: 'pod-namespace',
+    env: 'POD_NAMESPACE',
+    default: undefined,
+    description: 'This pod’s namespace (downward API).',
+    parse: parsers.nonEmpty,
+  }),
+  serviceAccount: entry({
+    flag: 'service-account',
+    env: 'SERVICE_ACCOUNT',
+    default: 'default',
+    description: 'This pod’s ServiceAccount (downward API): its SPIFFE identity.',
+    parse: parsers.nonEmpty,
+  }),
+  nodeName: entry({ flag: 'node-name', env: 'NODE_NAME', default: '', description: 'The node this pod runs on (downward API).', parse: parsers.string }),
+  clusterId: entry({
+    flag: 'cluster-id',
+    env: 'WEFT_CLUSTER_ID',
+    default: 'default',
+    description: 'Cluster id: the prefix of every NATS subject and stream.',
+    parse: parsers.token,
+  }),
+  natsUrl: entry({ flag: 'nats-url', env: 'WEFT_NATS_URL', default: 'nats://127.0.0.1:4222', description: 'NATS server(s), comma-separated.', parse: parsers.nonEmpty }),
+  natsCa: entry({ flag: 'nats-ca', env: 'WEFT_NATS_CA', default: '', description: 'PEM file of the CA that signs the NATS server certificate (enables TLS).', parse: parsers.string }),
+  natsCert: entry({ flag: 'nats-cert', env: 'WEFT_NATS_CERT', default: '', description: 'PEM client certificate for NATS mutual TLS.', parse: parsers.string }),
+  natsKey: entry({ flag: 'nats-key', env: 'WEFT_NATS_KEY', default: '', description: 'PEM client key for NATS mutual TLS.', parse: parsers.string }),
+  store: entry({
+    flag: 'store',
+    env: 'WEFT_STORE',
+    default: 'etcd',
+    description: 'APISIX config store: "etcd" (etcd v3 API on loopback), "yaml" (standalone apisix.yaml) or "both".',
+    parse: parsers.oneOf('etcd', 'yaml', 'both'),
+  }),
+  etcdHost: entry({ flag: 'etcd-host', env: 'WEFT_ETCD_HOST', default: '127.0.0.1', description: 'Address of the etcd v3 API (HTTP/JSON and gRPC on one port).', parse: parsers.nonEmpty }),
+  etcdPort: entry({ flag: 'etcd-port', env: 'WEFT_ETCD_PORT', default: '2379', description: 'Port of the etcd v3 API; 0 picks a free one.', parse: parsers.port }),
+  apisixYaml: entry({
+    flag: 'apisix-yaml',
+    env: 'WEFT_APISIX_YAML',
+    default: '/usr/local/apisix/conf/apisix.yaml',
+    description: 'Where the standalone apisix.yaml is written (store yaml or both).',
+    parse: parsers.nonEmpty,
+  }),
+  stateDir: entry({
+    flag: 'state-dir',
+    env: 'WEFT_STATE_DIR',
+    default: '/var/run/weft',
+    description: 'Folder for the last applied snapshot and revision, restored at start before NATS answers.',
+    parse: parsers.nonEmpty,
+  }),
+  snapshot: entry({
+    flag: 'snapshot',
+    env: 'WEFT_SNAPSHOT',
+    default: '',
+    description: 'Offline mode: serve this snapshot file and do not connect to NATS.',
+    parse: parsers.string,
+  }),
+  statusInterval: entry({
+    flag: 'status-interval',
+    env: 'WEFT_STATUS_INTERVAL',
+    default: '10s',
+    description: 'How often the agent reports its status even when nothing changes.',
+    parse: parsers.duration,
+  }),
+  maxSnapshotBytes: entry({
+    flag: 'max-snapshot-bytes',
+    env: 'WEFT_MAX_SNAPSHOT_BYTES',
+    default: '67108864',
+    description: 'Largest snapshot the agent accepts (its canonical encoding).',
+    parse: parsers.positiveInt,
+  }),
+  healthPort: entry({ flag: 'health-port', env: 'WEFT_HEALTH_PORT', default: '15021', description: 'Port of /healthz, /readyz and /metrics.', parse: parsers.port }),
+  healthHost: entry({ flag: 'health-host', env: 'WEFT_HEALTH_HOST', default: '0.0.0.0', description: 'Address /healthz, /readyz and /metrics listen on.', parse: parsers.nonEmpty }),
+  logLevel: entry({ flag: 'log-level', env: 'WEFT_LOG_LEVEL', default: 'info', description: 'pino log level.', parse: parsers.logLevel }),
+};
+
+export type AgentConfig = ConfigOf<typeof agentConfig>;
