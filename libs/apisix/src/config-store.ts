@@ -1,0 +1,225 @@
+import type { ApisixResources } from '@weft/model';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  ConfigStoreOptions,
+  KeyValue,
+  RangeQuery,
+  RangeResult,
+  StoreEvent,
+  StoreStats,
+  StoreWatch,
+  WatchMessage,
+  WatchQuery,
+} from './contract.js';
+import { FutureRevisionError, RevisionCompactedError } from './errors.js';
+import { History } from './history.js';
+import type { RevisionRecord } from './history.js';
+import { DEFAULT_PREFIX, keyInRange, resourcesToEntries } from './key-layout.js';
+import { finishRange, selectRange } from './range-query.js';
+
+const EMPTY = Buffer.alloc(0);
+
+interface Watcher {
+  readonly query: WatchQuery;
+  readonly listener: (message: WatchMessage) => void;
+  /** Lowest revision this watcher still has to receive. */
+  next: number;
+}
+
+/**
+ * APISIX's config store: an in-memory, revisioned key-value map with etcd's semantics (one global revision,
+ * create/mod revision and version per key, history for watch replay, a compact revision below which replay is
+ * impossible). The whole desired state is applied as one revision, so a watcher sees one message per version.
+ */
+export class ConfigStore {
+  readonly prefix: string;
+  private readonly dirPlaceholders: boolean;
+  private readonly kvs = new Map<string, KeyValue>();
+  /** Value text of keys applied from strings, for cheap unchanged-value checks. */
+  private readonly texts = new Map<string, string>();
+  private sortedKeys: string[] = [];
+  private current: number;
+  private readonly history: History;
+  /** Started on a persisted floor: the first apply is a baseline no watcher can replay. */
+  private pendingBaseline: boolean;
+  private readonly watchers = new Set<Watcher>();
+
+  constructor(options: ConfigStoreOptions = {}) {
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.dirPlaceholders = options.dirPlaceholders ?? true;
+    const floor = Math.max(0, Math.trunc(options.revisionFloor ?? 0));
+    this.current = Math.max(1, floor);
+    this.pendingBaseline = floor > 0;
+    // A new store (no floor) knows its whole history, like a new etcd; one on a floor knows nothing at or below it.
+    const firstReplayable = floor > 0 ? this.current + 1 : 1;
+    this.history = new History(firstReplayable, options.historyRevisions ?? 1000, options.historyEvents ?? 100_000);
+  }
+
+  /** Current revision (etcd's header.revision). Persist it: it is the next run's `revisionFloor`. */
+  get revision(): number {
+    return this.current;
+  }
+
+  /**
+   * The revision the next apply that changes something will take. Persist it BEFORE applying (write-ahead): a crash
+   * between apply and persist must never let the next run reuse a revision APISIX has already seen.
+   */
+  nextRevision(options: ApplyOptions = {}): number {
+    return Math.max(this.current, Math.trunc(options.revisionFloor ?? 0)) + 1;
+  }
+
+  /** Lowest revision a watch can start from (etcd's compact revision as watchers see it). */
+  get compactRevision(): number {
+    return this.history.firstReplayable;
+  }
+
+  /** Makes the store hold exactly `resources` (plus dir placeholders), all changes in one new revision. */
+  applyResources(resources: ApisixResources, options: ApplyOptions = {}): ApplyResult {
+    return this.applyEntries(resourcesToEntries(resources, { prefix: this.prefix, dirPlaceholders: this.dirPlaceholders }), options);
+  }
+
+  /**
+   * Makes the store hold exactly `entries` (key → value text or bytes) as one revision step: keys not in
+   * `entries` are deleted, changed values get the new revision, equal values keep theirs. No change = no revision.
+   */
+  applyEntries(entries: ReadonlyMap<string, string | Buffer>, options: ApplyOptions = {}): ApplyResult {
+    const baseline = this.pendingBaseline;
+    const revision = this.nextRevision(options);
+    const events: StoreEvent[] = [];
+    for (const [key, prev] of this.kvs) {
+      if (!entries.has(key)) {
+        events.push({ type: 'DELETE', kv: { key, value: EMPTY, createRevision: 0, modRevision: revision, version: 0 }, prevKv: prev });
+      }
+    }
+    for (const [key, raw] of entries) {
+      const prev = this.kvs.get(key);
+      // Compare as text first: the common case (a big state, one change) then allocates no buffers.
+      if (prev !== undefined && (typeof raw === 'string' ? this.texts.get(key) === raw : prev.value.equals(raw))) continue;
+      const value = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+      if (prev !== undefined && prev.value.equals(value)) continue;
+      const kv: KeyValue = prev
+        ? { key, value, createRevision: prev.createRevision, modRevision: revision, version: prev.version + 1 }
+        : { key, value, createRevision: revision, modRevision: revision, version: 1 };
+      events.push(prev ? { type: 'PUT', kv, prevKv: prev } : { type: 'PUT', kv });
+    }
+    let puts = 0;
+    if (events.length === 0 && !baseline) return { revision: this.current, changed: false, puts: 0, deletes: 0, baseline: false };
+
+    events.sort((a, b) => (a.kv.key < b.kv.key ? -1 : a.kv.key > b.kv.key ? 1 : 0));
+    let keySetChanged = false;
+    for (const event of events) {
+      if (event.type === 'PUT') {
+        keySetChanged ||= event.prevKv === undefined;
+        this.kvs.set(event.kv.key, event.kv);
+        const raw = entries.get(event.kv.key);
+        if (typeof raw === 'string') this.texts.set(event.kv.key, raw);
+        else this.texts.delete(event.kv.key);
+        puts++;
+      } else {
+        keySetChanged = true;
+        this.kvs.delete(event.kv.key);
+        this.texts.delete(event.kv.key);
+      }
+    }
+    if (keySetChanged) this.sortedKeys = [...this.kvs.keys()].sort();
+    this.current = revision;
+    const record: RevisionRecord = { revision, events };
+    if (baseline) {
+      this.pendingBaseline = false;
+      this.history.reset(revision + 1);
+      // Whoever watches learned its state before this store knew anything: only a full reload is safe.
+      for (const watcher of [...this.watchers]) this.endWithCompaction(watcher);
+    } else {
+      this.history.append(record);
+      this.deliver(record);
+      // History trimmed past a watcher that has not caught up (cannot happen for synchronous listeners, kept for safety).
+      for (const watcher of [...this.watchers]) if (watcher.next < this.history.firstReplayable) this.endWithCompaction(watcher);
+    }
+    return { revision, changed: true, puts, deletes: events.length - puts, baseline };
+  }
+
+  /** One key's current value, or undefined. */
+  get(key: string): KeyValue | undefined {
+    return this.kvs.get(key);
+  }
+
+  /** etcd's Range: current or historical (within history) read. */
+  range(query: RangeQuery): RangeResult {
+    const at = query.revision ?? 0;
+    if (at <= 0 || at === this.current) {
+      return finishRange(selectRange(this.sortedKeys, (k) => this.kvs.get(k), query), query, this.current);
+    }
+    if (at > this.current) throw new FutureRevisionError(at, this.current);
+    // Like etcd: a read below the compact revision fails (the state there could be rebuilt, but etcd refuses it).
+    if (at < this.history.firstReplayable) throw new RevisionCompactedError(at, this.history.firstReplayable);
+    const past = new Map<string, KeyValue | undefined>();
+    const records = this.history.since(at + 1);
+    for (let i = records.length - 1; i >= 0; i--) {
+      for (const event of records[i]?.events ?? []) {
+        if (keyInRange(event.kv.key, query.key, query.rangeEnd)) past.set(event.kv.key, event.prevKv);
+      }
+    }
+    const keys = [...new Set([...selectRange(this.sortedKeys, (k) => this.kvs.get(k), query).map((kv) => kv.key), ...past.keys()])].sort();
+    const lookup = (k: string): KeyValue | undefined => (past.has(k) ? past.get(k) : this.kvs.get(k));
+    const matched = keys.map(lookup).filter((kv): kv is KeyValue => kv !== undefined);
+    return finishRange(matched, query, this.current);
+  }
+
+  /**
+   * etcd's Watch: `listener` gets `created` at once, then the retained events from `startRevision` in one message
+   * (header = current revision), then one message per new revision; or `compacted` when the start is no longer in
+   * history (then nothing more). Listeners run synchronously inside `applyEntries` and must not throw.
+   */
+  watch(query: WatchQuery, listener: (message: WatchMessage) => void): StoreWatch {
+    const start = query.startRevision !== undefined && query.startRevision > 0 ? query.startRevision : this.current + 1;
+    const watcher: Watcher = { query, listener, next: Math.max(start, this.current + 1) };
+    listener({ kind: 'created', revision: this.current });
+    if (start < this.history.firstReplayable) {
+      listener({ kind: 'compacted', compactRevision: this.history.firstReplayable });
+      return { cancel: () => undefined };
+    }
+    if (start <= this.current) {
+      const events = this.history.since(start).flatMap((record) => this.matching(watcher, record.events));
+      if (events.length > 0) listener({ kind: 'events', revision: this.current, events });
+    }
+    this.watchers.add(watcher);
+    return { cancel: () => this.watchers.delete(watcher) };
+  }
+
+  stats(): StoreStats {
+    return {
+      revision: this.current,
+      compactRevision: this.history.firstReplayable,
+      keys: this.kvs.size,
+      historyRevisions: this.history.revisionCount,
+      historyEvents: this.history.eventCount,
+      watchers: this.watchers.size,
+    };
+  }
+
+  private deliver(record: RevisionRecord): void {
+    for (const watcher of [...this.watchers]) {
+      if (record.revision < watcher.next) continue;
+      watcher.next = record.revision + 1;
+      const events = this.matching(watcher, record.events);
+      if (events.length > 0) watcher.listener({ kind: 'events', revision: record.revision, events });
+    }
+  }
+
+  private matching(watcher: Watcher, events: readonly StoreEvent[]): StoreEvent[] {
+    const { query } = watcher;
+    const out: StoreEvent[] = [];
+    for (const event of events) {
+      if (!keyInRange(event.kv.key, query.key, query.rangeEnd)) continue;
+      if ((event.type === 'PUT' && query.noPut) || (event.type === 'DELETE' && query.noDelete)) continue;
+      out.push(query.prevKv || event.prevKv === undefined ? event : { type: event.type, kv: event.kv });
+    }
+    return out;
+  }
+
+  private endWithCompaction(watcher: Watcher): void {
+    this.watchers.delete(watcher);
+    watcher.listener({ kind: 'compacted', compactRevision: this.history.firstReplayable });
+  }
+}
