@@ -1,0 +1,17 @@
+export { runIptablesCommand, IPTABLES_EXIT } from './command.js';
+export { parseIptablesArgs, iptablesUsage, IPTABLES_FLAGS } from './flags.js';
+export { resolveInterceptionOptions, INTERCEPTION_DEFAULTS, ALL } from './options.js';
+export { buildRules, buildRestoreDocuments, renderRestoreDocument, WEFT_CHAINS } from './rules.js';
+export { parseNatState, renderCleanupDocument } from './state.js';
+export { applyInterception, cleanupInterception } from './apply.js';
+export { findBinary } from './binaries.js';
+export { parseCidr, CidrSyntaxError } from './cidr.js';
+export { IptablesOptionError, IptablesBinaryMissingError, IptablesApplyError } from './errors.js';
+export type { IptablesCommandIo } from './command.js';
+export type { IptablesArgs, IptablesBinaryNames } from './flags.js';
+export type { InterceptionOptions, InterceptionSettings } from './options.js';
+export type { RuleSet, WeftChain } from './rules.js';
+export type { NatState } from './state.js';
+export type { IptablesTools, FamilyOutcome } from './apply.js';
+export type { FamilyBinaries } from './binaries.js';
+export type { Cidr, IpFamily } from './cidr.js';
