@@ -1,1 +1,51 @@
-export {};
+/**
+ * libs/bus — the NATS contract of DESIGN.md; the only code in Weft that talks to NATS.
+ *
+ * ```
+ * control plane                         JetStream (per cluster)                      agent
+ * Bus.ensureStreams()      ──▶ weft-<c>-snap   weft.<c>.snap.<scope>.delta ──ordered──▶ Bus.subscribeScope(scope,
+ * ScopePublisher           ──▶   (version = stream sequence of the first     consumer    {fromVersion})
+ *   .publishScope(scope,          message of each version's chain)                       yields full | delta | refused
+ *     full, delta?)               weft.<c>.snap.<scope>.full  ──direct get──▶ (full state when behind)
+ * Bus.watchStatus()        ◀── weft-<c>-status weft.<c>.status.<agent>   ◀────────────── Bus.reportStatus(status)
+ *                                (latest per agent)
+ * ```
+ */
+export { Bus, connectBus } from './bus.js';
+export {
+  BusClosedError,
+  BusError,
+  ConnectError,
+  IntegrityError,
+  InvalidIdError,
+  InvalidVersionError,
+  PayloadTooLargeError,
+  PublishError,
+  SchemaMajorError,
+  VersionConflictError,
+} from './errors.js';
+export { validateAgentId, validateClusterId, validateScopeId } from './ids.js';
+export { busNames } from './names.js';
+export { ScopePublisher } from './publisher.js';
+export { parseStatus, STATUS_SCHEMA } from './status.js';
+export { DEFAULT_MAX_MESSAGES_PER_SUBJECT } from './streams.js';
+export { compareVersions, formatVersion, parseVersion } from './version.js';
+export type { BusConnectionEvent, BusConnectOptions, BusTlsOptions } from './bus.js';
+export type { BusNames } from './names.js';
+export type { PublisherOptions, ScopeHead } from './publisher.js';
+export type { StatusWatch, WatchStatusOptions } from './status.js';
+export type { EnsureStreamsResult, StreamOptions } from './streams.js';
+export type { ScopeSubscription, SubscribeOptions } from './subscriber.js';
+export type {
+  AgentStatus,
+  DeltaMessage,
+  DeltaState,
+  FullMessage,
+  FullReason,
+  FullState,
+  PublishResult,
+  RefusedMessage,
+  ScopeMessage,
+  ScopeMeta,
+  StatusEvent,
+} from './types.js';

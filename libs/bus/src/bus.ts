@@ -1,0 +1,199 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import { SNAPSHOT_SCHEMA } from '@weft/model';
+import { createLogger } from '@weft/telemetry';
+import type { Logger } from '@weft/telemetry';
+import { createContext } from './context.js';
+import type { BusContext } from './context.js';
+import { BusClosedError, ConnectError } from './errors.js';
+import { readFullState } from './full-reader.js';
+import { schemaMajor } from './frame.js';
+import { busNames } from './names.js';
+import type { BusNames } from './names.js';
+import { ScopePublisher } from './publisher.js';
+import type { PublisherOptions } from './publisher.js';
+import { listStatus, reportStatus, watchStatus } from './status.js';
+import type { StatusWatch, WatchStatusOptions } from './status.js';
+import { ensureStreams } from './streams.js';
+import type { EnsureStreamsResult, StreamOptions } from './streams.js';
+import { subscribeScope } from './subscriber.js';
+import type { ScopeSubscription, SubscribeOptions } from './subscriber.js';
+import type { AgentStatus, FullMessage } from './types.js';
+
+export interface BusTlsOptions {
+  /** PEM text, or the file paths below. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+export interface BusConnectOptions {
+  /** NATS URLs (`nats://host:port`), or one. */
+  readonly servers: string | readonly string[];
+  /** Cluster id: the prefix of every subject and stream (`[A-Za-z0-9_-]{1,64}`). */
+  readonly cluster: string;
+  /** Connection name shown by the server's monitoring (e.g. the agent id). */
+  readonly name?: string;
+  /** Defaults to a silent logger. */
+  readonly logger?: Logger;
+  /** TLS, e.g. the workload's SVID as client certificate for `verify_and_map`. */
+  readonly tls?: BusTlsOptions;
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** JetStream domain, when the cluster's JetStream runs in a leaf node's own domain. */
+  readonly jetstreamDomain?: string;
+  /** JetStream API and publish acknowledgement timeout (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** Pause between reconnect attempts (default 250 ms); the client reconnects forever. */
+  readonly reconnectWaitMs?: number;
+  /**
+   * Keep trying when no server answers at first (default false: fail with ConnectError). An agent that
+   * serves its last snapshot from disk meanwhile sets it.
+   */
+  readonly waitForServer?: boolean;
+}
+
+/** Connection state changes, for readiness and logs. */
+export type BusConnectionEvent =
+  | { readonly type: 'disconnected' }
+  | { readonly type: 'reconnected' }
+  | { readonly type: 'error'; readonly error: Error };
+
+/**
+ * One NATS connection bound to one cluster: the only door to NATS in Weft. The control plane calls
+ * `ensureStreams`, `createPublisher` and `watchStatus`; an agent calls `subscribeScope` and `reportStatus`.
+ */
+export class Bus implements AsyncDisposable {
+  readonly #ctx: BusContext;
+  readonly #closing: AbortController;
+  #closed = false;
+
+  /** Use `connectBus`. */
+  constructor(ctx: BusContext, closing: AbortController) {
+    this.#ctx = ctx;
+    this.#closing = closing;
+  }
+
+  get cluster(): string {
+    return this.#ctx.names.cluster;
+  }
+
+  get names(): BusNames {
+    return this.#ctx.names;
+  }
+
+  /** The server's max_payload: no message the bus sends is larger. */
+  maxPayload(): number {
+    return this.#ctx.maxPayload();
+  }
+
+  /** Creates or updates the cluster's streams (control plane, at start). Idempotent. */
+  ensureStreams(options?: StreamOptions): Promise<EnsureStreamsResult> {
+    this.#open();
+    return ensureStreams(this.#ctx, options);
+  }
+
+  /** The control plane's publisher of scope versions; use one per process. */
+  createPublisher(options?: PublisherOptions): ScopePublisher {
+    this.#open();
+    return new ScopePublisher(this.#ctx, options);
+  }
+
+  /** Follows a scope: full state or deltas in version order, resuming from `fromVersion` when possible. */
+  subscribeScope(scope: string, options?: SubscribeOptions): ScopeSubscription {
+    this.#open();
+    return subscribeScope(this.#ctx, scope, options);
+  }
+
+  /** The latest full state of a scope, or undefined before its first publish. Throws a refused version's error. */
+  async readFullState(scope: string, options: { readonly acceptSchemaMajors?: readonly number[] } = {}): Promise<FullMessage | undefined> {
+    this.#open();
+    const read = await readFullState(this.#ctx, scope, options.acceptSchemaMajors ?? [schemaMajor(SNAPSHOT_SCHEMA)]);
+    if (read.state === 'none') return undefined;
+    if (read.state === 'refused') throw read.error;
+    return { type: 'full', meta: read.meta, document: read.document, reason: 'initial', bytes: read.bytes };
+  }
+
+  /** Publishes an agent's status; JetStream keeps the latest per agent. */
+  reportStatus(status: AgentStatus): Promise<void> {
+    this.#open();
+    return reportStatus(this.#ctx, status);
+  }
+
+  /** Every agent's latest status, then each new one, then `caught-up` once. */
+  watchStatus(options?: WatchStatusOptions): StatusWatch {
+    this.#open();
+    return watchStatus(this.#ctx, options);
+  }
+
+  /** The latest status of every agent, sorted by agent id. */
+  listStatus(): Promise<AgentStatus[]> {
+    this.#open();
+    return listStatus(this.#ctx);
+  }
+
+  /** Connection state changes until the bus closes. */
+  async *connectionEvents(): AsyncIterable<BusConnectionEvent> {
+    for await (const s of this.#ctx.nc.status()) {
+      if (s.type === 'disconnect') yield { type: 'disconnected' };
+      else if (s.type === 'reconnect') yield { type: 'reconnected' };
+      else if (s.type === 'error') yield { type: 'error', error: s.error };
+    }
+  }
+
+  /** Ends every subscription and watch of this bus, then drains the connection (pending publishes are flushed). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing.abort();
+    if (!this.#ctx.nc.isClosed()) await this.#ctx.nc.drain().catch(() => this.#ctx.nc.close());
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new BusClosedError('the bus is closed');
+  }
+}
+
+/** Connects to NATS for one cluster. Reconnects forever; parts of the bus resume on their own. */
+export async function connectBus(options: BusConnectOptions): Promise<Bus> {
+  const names = busNames(options.cluster);
+  const logger = (options.logger ?? createLogger({ component: 'bus', level: 'silent' })).child({ cluster: names.cluster });
+  const connectOptions: NodeConnectionOptions = {
+    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: options.reconnectWaitMs ?? 250,
+    waitOnFirstConnect: options.waitForServer ?? false,
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
+    ...(options.user === undefined ? {} : { user: options.user }),
+    ...(options.pass === undefined ? {} : { pass: options.pass }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+  };
+  let nc: NatsConnection;
+  try {
+    nc = await connect(connectOptions);
+  } catch (err) {
+    throw new ConnectError(`cannot connect to NATS at ${String(connectOptions.servers)}: ${(err as Error).message}`, { cause: err });
+  }
+  logger.info({ server: nc.getServer(), maxPayload: nc.info?.max_payload }, 'connected to NATS');
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') logger.info({ event: s.type }, 'NATS connection');
+    }
+  })();
+  const closing = new AbortController();
+  const ctx = createContext(nc, names, logger, {
+    timeoutMs: options.timeoutMs ?? 5000,
+    closing: closing.signal,
+    ...(options.jetstreamDomain === undefined ? {} : { domain: options.jetstreamDomain }),
+  });
+  return new Bus(ctx, closing);
+}
