@@ -4,6 +4,7 @@ export { Backoff } from './informers/backoff.js';
 export { Informer } from './informers/informer.js';
 export { collectionPath, WORLD_RESOURCE_TYPES } from './informers/resource-types.js';
 export { Coalescer } from './source/coalescer.js';
+export { buildWorldState, MalformedObjectError, parseManifests } from './world/index.js';
 export { mergeRouteParents, parentRefKey } from './status/route-status.js';
 export { RouteStatusWriter } from './status/route-status-writer.js';
 export { FolderSource } from './source/folder-source.js';
@@ -20,3 +21,4 @@ export type { LabelRequirement, LabelSelector } from './source/label-selector.js
 export type { ObjectSet, WorldSource } from './source/world-source.js';
 export type { Condition, DesiredCondition, DesiredRouteStatus, ParentRef, RouteParentStatus } from './status/route-status.js';
 export type { RouteStatusWriterOptions, StatusWriteResult } from './status/route-status-writer.js';
+export type { BuildWorldOptions, ParsedManifests, WorldBuildResult, WorldDiagnostic } from './world/index.js';

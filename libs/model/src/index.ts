@@ -1,5 +1,6 @@
 export { APISIX_KINDS, APISIX_ID_PATTERN, emptyApisixResources, isApisixKind } from './apisix.js';
 export { SNAPSHOT_SCHEMA } from './snapshot.js';
+export { DEFAULT_CLUSTER_DOMAIN, SERVICE_NAME_LABEL, WEFT_CONTROLLER_NAME, emptyWorldState, worldKey } from './world.js';
 export type {
   ApisixExpr,
   ApisixGlobalRule,
@@ -19,3 +20,46 @@ export type {
   HttpMethod,
 } from './apisix.js';
 export type { Snapshot, SnapshotMeta } from './snapshot.js';
+export type {
+  MeshConfig,
+  RouteCondition,
+  RouteConditionReason,
+  RouteParentRef,
+  RouteParentStatus,
+  RouteStatusResult,
+  TranslateDiagnostic,
+} from './mesh-config.js';
+export type {
+  BackendObjectRefView,
+  BackendRefView,
+  ContainerPortView,
+  EndpointAddressType,
+  EndpointPortView,
+  EndpointSliceView,
+  EndpointView,
+  GrpcMethodMatchView,
+  GrpcRouteMatchView,
+  GrpcRouteRuleView,
+  GrpcRouteView,
+  HeaderMatchView,
+  HeaderModifierView,
+  HttpPathMatchView,
+  HttpRouteMatchView,
+  HttpRouteRuleView,
+  HttpRouteView,
+  IpFamily,
+  Labels,
+  NamespaceView,
+  ObjectMetaView,
+  ParentRefView,
+  PathModifierView,
+  PodView,
+  QueryParamMatchView,
+  ReferenceGrantView,
+  RouteFilterView,
+  ServicePortView,
+  ServiceType,
+  ServiceView,
+  TransportProtocol,
+  WorldState,
+} from './world.js';

@@ -1,1 +1,14 @@
-export {};
+/**
+ * @weft/translate — WorldState → MeshConfig. Pure: no I/O, no clock, no randomness; bad input becomes route status
+ * and diagnostics, never an exception.
+ *
+ *   Service ──port──▶ upstream u.<ns>.<svc>.<port> ◀──upstream_id / traffic-split── route r|g.<ns>.<route>.<parent>.<port>.<rule>.<match>
+ *      │                                                                              (or the default route d.<ns>.<svc>.<port>)
+ *      └──selects Pod──▶ inbound route/upstream in.<containerPort> (127.0.0.1)
+ *   scope = producer view or one consumer namespace's view + one inbound signature
+ */
+export { createTranslator, translate } from './translator.js';
+export { resourceId, shortHash } from './ids.js';
+export { FILTER_HANDLERS } from './filters/index.js';
+export type { Translator } from './translator.js';
+export type { FilterContext, FilterHandler, FilterOutcome, PluginDraft } from './filters/index.js';
