@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { APISIX_KINDS } from '@weft/model';
 import type { ApisixResources } from '@weft/model';
 import { stringify } from 'yaml';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '@weft/snapshot';
 import type { WriteApisixYamlOptions, WriteApisixYamlResult } from './contract.js';
 import { InvalidResourceError } from './errors.js';
 

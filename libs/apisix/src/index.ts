@@ -9,7 +9,6 @@ export {
   prefixRangeEnd,
   resourcesToEntries,
 } from './key-layout.js';
-export { canonicalJson } from './canonical-json.js';
 export { FutureRevisionError, InvalidEtcdRequestError, InvalidResourceError, RevisionCompactedError } from './errors.js';
 export type {
   ApplyOptions,
