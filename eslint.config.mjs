@@ -3,7 +3,8 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '.cache/**', '.nx/**', '**/vitest.config.ts', 'eslint.config.mjs'] },
+  // bin/*.mjs launchers are plain JavaScript outside every tsconfig; the typed rules cannot read them.
+  { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '.cache/**', '.nx/**', '.weft-demo/**', '**/vitest.config.ts', '**/eslint.config.mjs', 'apps/*/bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# `npm run demo`: Weft's main job on its embedded default. Not there yet: it needs the control plane's folder source
-# and the agent (issue 4). Until then this says so instead of pretending.
+# `npm run demo`: Weft's main job on its embedded default (see e2e/src/demo/run-demo.ts). Installs what it needs
+# (npm dependencies with Node 24, nats-server; kube-apiserver and etcd too with --cluster), then runs the demo.
+#   npm run demo                 folder of manifests in .weft-demo/mesh, watched
+#   npm run demo -- --cluster    the same against a real kube-apiserver
+#   npm run demo -- --check      make one edit, print how long it took to reach both stores, exit
 set -euo pipefail
-echo "weft: 'npm run demo' is not available yet: the control plane and the agent that it runs land with issue 4." >&2
-echo "weft: what works today: 'npm test' (unit tests and e2e tests against real kube-apiserver, etcd and nats-server)." >&2
-exit 1
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+bash scripts/ensure-deps.sh
+export PATH="$repo/node_modules/.bin:$PATH"
+if [[ " $* " == *" --cluster "* ]]; then bash scripts/servers/install.sh nats-server kube-apiserver etcd gateway-api >/dev/null; else bash scripts/servers/install.sh nats-server >/dev/null; fi
+exec node --import tsx --conditions=development e2e/src/demo/run-demo.ts "$@"

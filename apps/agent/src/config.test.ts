@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@weft/telemetry';
-import { agentConfig } from './config.js';
+import { agentConfig, readAgentConfig } from './config.js';
 
 describe('agent configuration', () => {
   it('reads the pod identity from the downward API variables and defaults the rest', () => {
@@ -16,14 +16,15 @@ describe('agent configuration', () => {
     });
   });
 
-  it('refuses to start without a pod identity, and with an unknown store mode', () => {
-    expect(() => parseConfig(agentConfig, ['--store', 'consul'], {})).toThrow(ConfigError);
-    try {
-      parseConfig(agentConfig, ['--store', 'consul'], {});
-    } catch (err) {
-      const problems = (err as ConfigError).problems;
-      expect(problems).toContain('--pod-name (or POD_NAME) is required: This pod’s name (downward API).');
-      expect(problems).toContain('--store: "consul" is not one of etcd, yaml, both');
-    }
+  it('refuses an unknown store mode', () => {
+    expect(() => parseConfig(agentConfig, ['--store', 'consul'], {})).toThrow('--store: "consul" is not one of etcd, yaml, both');
+  });
+
+  it('needs the pod identity to follow NATS, not to serve a snapshot file', () => {
+    expect(() => readAgentConfig([], {})).toThrow(ConfigError);
+    expect(() => readAgentConfig([], { POD_NAME: 'web-1' })).toThrow('--pod-namespace');
+    expect(() => readAgentConfig(['--pod-name', 'web 1', '--pod-namespace', 'shop'], {})).toThrow('invalid agent id');
+    expect(readAgentConfig(['--pod-name', 'web.v2', '--pod-namespace', 'shop'], {}).podName).toBe('web.v2');
+    expect(readAgentConfig(['--snapshot', '/tmp/s.json'], {}).snapshot).toBe('/tmp/s.json');
   });
 });

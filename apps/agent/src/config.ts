@@ -1,4 +1,5 @@
-import { entry, parsers } from '@weft/telemetry';
+import { agentIdOf } from '@weft/bus';
+import { ConfigError, entry, parseConfig, parsers } from '@weft/telemetry';
 import type { ConfigOf } from '@weft/telemetry';
 
 /**
@@ -6,13 +7,19 @@ import type { ConfigOf } from '@weft/telemetry';
  * POD_NAMESPACE, SERVICE_ACCOUNT and NODE_NAME), the rest from flags or WEFT_* variables.
  */
 export const agentConfig = {
-  podName: entry({ flag: 'pod-name', env: 'POD_NAME', default: undefined, description: 'This pod’s name (downward API).', parse: parsers.nonEmpty }),
+  podName: entry({
+    flag: 'pod-name',
+    env: 'POD_NAME',
+    default: '',
+    description: 'This pod’s name (downward API); required unless --snapshot.',
+    parse: parsers.string,
+  }),
   podNamespace: entry({
     flag: 'pod-namespace',
     env: 'POD_NAMESPACE',
-    default: undefined,
-    description: 'This pod’s namespace (downward API).',
-    parse: parsers.nonEmpty,
+    default: '',
+    description: 'This pod’s namespace (downward API); required unless --snapshot.',
+    parse: parsers.string,
   }),
   serviceAccount: entry({
     flag: 'service-account',
@@ -83,3 +90,21 @@ export const agentConfig = {
 };
 
 export type AgentConfig = ConfigOf<typeof agentConfig>;
+
+/**
+ * Parses the agent's settings (flags, then environment, then defaults). Following NATS needs the pod identity
+ * (its agent id); the offline mode (`--snapshot`) does not. Throws ConfigError listing every problem.
+ */
+export function readAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig {
+  const config = parseConfig(agentConfig, argv, env);
+  if (config.snapshot !== '') return config;
+  if (config.podName === '' || config.podNamespace === '') {
+    throw new ConfigError(['--pod-name and --pod-namespace (or POD_NAME and POD_NAMESPACE) are required to follow NATS; use --snapshot FILE to run offline']);
+  }
+  try {
+    agentIdOf(config.podNamespace, config.podName);
+  } catch (err) {
+    throw new ConfigError([`--pod-name/--pod-namespace: ${(err as Error).message}`]);
+  }
+  return config;
+}

@@ -11,7 +11,7 @@ import type { EtcdServer } from './etcd.js';
 import { freePort } from './ports.js';
 import { startServerProcess } from './process.js';
 import type { ServerProcess } from './process.js';
-import { serverPaths } from './servers.js';
+import { serverPath } from './servers.js';
 import { makeTempDir, removeTempDir } from './tempdir.js';
 import { waitFor } from './wait.js';
 
@@ -91,7 +91,7 @@ function kubeconfigText(server: string, certs: ClusterCertificates): string {
 }
 
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
-  const paths = serverPaths();
+  const paths = { kubeApiserver: serverPath('kube-apiserver'), kubectl: serverPath('kubectl'), gatewayApiCrds: serverPath('gateway-api') };
   const timeoutMs = options.timeoutMs ?? 60_000;
   const dir = makeTempDir('cluster');
   let etcd: EtcdServer | undefined;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { startServerProcess } from './process.js';
-import { serverPaths } from './servers.js';
+import { serverPath } from './servers.js';
 import { makeTempDir, removeTempDir } from './tempdir.js';
 import { waitFor } from './wait.js';
 
@@ -24,7 +24,7 @@ export interface StartEtcdOptions {
 
 /** Starts a single-member etcd on loopback with ephemeral ports and waits until it answers /health. */
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdServer> {
-  const { etcd } = serverPaths();
+  const etcd = serverPath('etcd');
   const dir = makeTempDir('etcd');
   const dataDir = options.dataDir ?? join(dir, 'data');
   const [port, peerPort] = [await freePort(), await freePort()];

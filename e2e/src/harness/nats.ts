@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { startServerProcess } from './process.js';
 import type { ServerProcess } from './process.js';
-import { serverPaths } from './servers.js';
+import { serverPath } from './servers.js';
 import { makeTempDir, removeTempDir } from './tempdir.js';
 import { waitFor } from './wait.js';
 
@@ -53,7 +53,7 @@ export interface NatsServer extends AsyncDisposable {
 
 /** Starts nats-server (JetStream in a temp store by default) on loopback and waits until /healthz is ok. */
 export async function startNats(options: StartNatsOptions = {}): Promise<NatsServer> {
-  const { natsServer } = serverPaths();
+  const natsServer = serverPath('nats-server');
   const dir = makeTempDir('nats');
   const port = options.port ?? (await freePort());
   const monitorPort = await freePort();

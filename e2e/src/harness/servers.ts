@@ -18,41 +18,48 @@ export class ServerInstallError extends Error {
 }
 
 const installScript = fileURLToPath(new URL('../../../scripts/servers/install.sh', import.meta.url));
-let cached: ServerPaths | undefined;
+const found = new Map<string, string>();
 
-/**
- * Builds (first time) or finds (cached by version) every real server and returns their paths.
- * A failure names the tool, the step and the fix, as install.sh prints them; nothing is ever skipped.
- */
-export function serverPaths(): ServerPaths {
-  if (cached) return cached;
+/** Tools install.sh knows, by the name it prints. */
+export type ServerTool = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'nats-server' | 'helm' | 'gateway-api';
+
+/** Runs install.sh for these tools (building them the first time, cached by version) and records their paths. */
+function install(tools: readonly ServerTool[]): void {
   let out: string;
   try {
-    out = execFileSync('bash', [installScript], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    out = execFileSync('bash', [installScript, ...tools], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   } catch (err) {
     throw new ServerInstallError(
-      `scripts/servers/install.sh failed (its message above names the tool, the step and the fix)`,
+      `scripts/servers/install.sh ${tools.join(' ')} failed (its message above names the tool, the step and the fix)`,
       { cause: err },
     );
   }
-  const found = new Map<string, string>();
   for (const line of out.split('\n')) {
     const eq = line.indexOf('=');
     if (eq > 0) found.set(line.slice(0, eq), line.slice(eq + 1));
   }
-  const get = (name: string): string => {
-    const path = found.get(name);
-    if (path === undefined) throw new ServerInstallError(`scripts/servers/install.sh did not report a path for ${name}`);
-    return path;
+}
+
+/** The path of one real server, provided on first use. A failure names the tool, the step and the fix. */
+export function serverPath(tool: ServerTool): string {
+  if (!found.has(tool)) install([tool]);
+  const path = found.get(tool);
+  if (path === undefined) throw new ServerInstallError(`scripts/servers/install.sh did not report a path for ${tool}`);
+  return path;
+}
+
+/** Every real server (building what is missing); nothing is ever skipped. */
+export function serverPaths(): ServerPaths {
+  const all: ServerTool[] = ['kube-apiserver', 'kubectl', 'etcd', 'etcdctl', 'nats-server', 'helm', 'gateway-api'];
+  const missing = all.filter((t) => !found.has(t));
+  if (missing.length > 0) install(missing);
+  return {
+    kubeApiserver: serverPath('kube-apiserver'),
+    kubectl: serverPath('kubectl'),
+    etcd: serverPath('etcd'),
+    etcdctl: serverPath('etcdctl'),
+    natsServer: serverPath('nats-server'),
+    helm: serverPath('helm'),
+    gatewayApiCrds: serverPath('gateway-api'),
   };
-  cached = {
-    kubeApiserver: get('kube-apiserver'),
-    kubectl: get('kubectl'),
-    etcd: get('etcd'),
-    etcdctl: get('etcdctl'),
-    natsServer: get('nats-server'),
-    helm: get('helm'),
-    gatewayApiCrds: get('gateway-api'),
-  };
-  return cached;
 }

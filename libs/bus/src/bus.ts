@@ -3,6 +3,8 @@ import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-n
 import { SNAPSHOT_SCHEMA } from '@weft/model';
 import { createLogger } from '@weft/telemetry';
 import type { Logger } from '@weft/telemetry';
+import { deleteAssignment, publishAssignment, watchAssignment } from './assignment.js';
+import type { AssignmentWatch } from './assignment.js';
 import { createContext } from './context.js';
 import type { BusContext } from './context.js';
 import { BusClosedError, ConnectError } from './errors.js';
@@ -134,6 +136,24 @@ export class Bus implements AsyncDisposable {
   listStatus(): Promise<AgentStatus[]> {
     this.#open();
     return listStatus(this.#ctx);
+  }
+
+  /** Stores the scope an agent follows (control plane); false when it already was that scope (nothing sent). */
+  publishAssignment(agent: string, scope: string): Promise<boolean> {
+    this.#open();
+    return publishAssignment(this.#ctx, agent, scope);
+  }
+
+  /** The scope an agent follows: the current one (if any), then each change; survives nats-server restarts. */
+  watchAssignment(agent: string): AssignmentWatch {
+    this.#open();
+    return watchAssignment(this.#ctx, agent);
+  }
+
+  /** Forgets an agent's assignment, for pods that are gone. */
+  deleteAssignment(agent: string): Promise<void> {
+    this.#open();
+    return deleteAssignment(this.#ctx, agent);
   }
 
   /** Connection state changes until the bus closes. */

@@ -9,8 +9,12 @@
  *     full, delta?)               weft.<c>.snap.<scope>.full  ──direct get──▶ (full state when behind)
  * Bus.watchStatus()        ◀── weft-<c>-status weft.<c>.status.<agent>   ◀────────────── Bus.reportStatus(status)
  *                                (latest per agent)
+ * Bus.publishAssignment()  ──▶ weft-<c>-assign weft.<c>.assign.<agent>   ──────────────▶ Bus.watchAssignment(agent)
+ *   (agent → scope)              (latest per agent)                                        yields its scope, then changes
  * ```
  */
+export { agentIdOf, ASSIGNMENT_SCHEMA, parseAssignment } from './assignment.js';
+export { AgentTracker } from './agent-sync.js';
 export { Bus, connectBus } from './bus.js';
 export {
   BusClosedError,
@@ -30,6 +34,8 @@ export { ScopePublisher } from './publisher.js';
 export { parseStatus, STATUS_SCHEMA } from './status.js';
 export { DEFAULT_MAX_MESSAGES_PER_SUBJECT } from './streams.js';
 export { compareVersions, formatVersion, parseVersion } from './version.js';
+export type { AssignmentWatch } from './assignment.js';
+export type { AgentState, AgentView } from './agent-sync.js';
 export type { BusConnectionEvent, BusConnectOptions, BusTlsOptions } from './bus.js';
 export type { BusNames } from './names.js';
 export type { PublisherOptions, ScopeHead } from './publisher.js';

@@ -9,19 +9,25 @@ import { validateAgentId, validateClusterId, validateScopeId } from './ids.js';
  *   weft.<cluster>.snap.<scope>.full    the latest full state of the scope (older ones rolled up)
  * stream weft-<cluster>-status  subjects weft.<cluster>.status.>
  *   weft.<cluster>.status.<agent>       the latest status of each agent
+ * stream weft-<cluster>-assign  subjects weft.<cluster>.assign.>
+ *   weft.<cluster>.assign.<agent>       the scope each agent follows
  * ```
  */
 export interface BusNames {
   readonly cluster: string;
   readonly snapStream: string;
   readonly statusStream: string;
+  readonly assignStream: string;
   /** `weft.<cluster>.snap.>` */
   readonly snapSubjects: string;
   /** `weft.<cluster>.status.>` */
   readonly statusSubjects: string;
+  /** `weft.<cluster>.assign.>` */
+  readonly assignSubjects: string;
   deltaSubject(scope: string): string;
   fullSubject(scope: string): string;
   statusSubject(agent: string): string;
+  assignSubject(agent: string): string;
   /** The agent id of a status subject, or undefined when the subject is not one of this cluster's. */
   agentOfStatusSubject(subject: string): string | undefined;
 }
@@ -34,11 +40,14 @@ export function busNames(cluster: string): BusNames {
     cluster,
     snapStream: `weft-${cluster}-snap`,
     statusStream: `weft-${cluster}-status`,
+    assignStream: `weft-${cluster}-assign`,
     snapSubjects: `${prefix}.snap.>`,
     statusSubjects: `${prefix}.status.>`,
+    assignSubjects: `${prefix}.assign.>`,
     deltaSubject: (scope: string) => `${prefix}.snap.${validateScopeId(scope)}.delta`,
     fullSubject: (scope: string) => `${prefix}.snap.${validateScopeId(scope)}.full`,
     statusSubject: (agent: string) => `${statusPrefix}${validateAgentId(agent)}`,
+    assignSubject: (agent: string) => `${prefix}.assign.${validateAgentId(agent)}`,
     agentOfStatusSubject: (subject: string) => {
       if (!subject.startsWith(statusPrefix)) return undefined;
       const agent = subject.slice(statusPrefix.length);

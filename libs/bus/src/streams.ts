@@ -26,12 +26,14 @@ export interface EnsureStreamsResult {
 type Wanted = Partial<StreamConfig> & { name: string };
 
 /**
- * Creates or updates the cluster's two streams; idempotent. Never deletes one: the snap stream's sequence is
+ * Creates or updates the cluster's three streams; idempotent. Never deletes one: the snap stream's sequence is
  * the version counter, and a deleted stream would start it again from 1.
  *
  * - snap: limits retention, `max_msgs_per_subject` recent records per scope; the publisher purges older
  *   states from the full subject; direct get so agents read full states from any replica.
  * - status: one message per agent subject (`max_msgs_per_subject: 1`): the latest status of every agent.
+ * - assign: one message per agent subject: the scope each agent follows. Its outcome is logged, not returned,
+ *   so the result keeps the shape callers already compare.
  */
 export async function ensureStreams(ctx: BusContext, options: StreamOptions = {}): Promise<EnsureStreamsResult> {
   const perSubject = options.maxMessagesPerSubject ?? DEFAULT_MAX_MESSAGES_PER_SUBJECT;
@@ -57,7 +59,16 @@ export async function ensureStreams(ctx: BusContext, options: StreamOptions = {}
     max_msgs_per_subject: 1,
     description: `Weft agent status of cluster ${ctx.names.cluster}: the latest report of each agent`,
   };
-  return { snap: await ensureStream(ctx, snap), status: await ensureStream(ctx, status) };
+  const assign: Wanted = {
+    ...common,
+    name: ctx.names.assignStream,
+    subjects: [ctx.names.assignSubjects],
+    max_msgs_per_subject: 1,
+    description: `Weft scope assignments of cluster ${ctx.names.cluster}: the scope each agent follows`,
+  };
+  const result = { snap: await ensureStream(ctx, snap), status: await ensureStream(ctx, status) };
+  await ensureStream(ctx, assign);
+  return result;
 }
 
 async function ensureStream(ctx: BusContext, wanted: Wanted): Promise<'created' | 'updated' | 'unchanged'> {

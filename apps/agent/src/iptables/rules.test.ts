@@ -52,6 +52,11 @@ describe('iptables rules', () => {
     expect(rules.lines.filter((line) => /^-A (PREROUTING|OUTPUT) /.test(line))).toEqual([]);
   });
 
+  it('iptables rules - excluding the loopback network adds no second loopback rule', () => {
+    const lines = buildRules(resolveInterceptionOptions({ excludeOutboundCidrs: ['127.0.0.0/8'] }), 'ipv4').lines;
+    expect(lines.filter((l) => l === '-A WEFT_OUTPUT -d 127.0.0.0/8 -j RETURN')).toHaveLength(1);
+  });
+
   it('iptables rules - for any settings: no duplicate rule, known targets only, exclusions before redirects', () => {
     const portList = fc.uniqueArray(fc.integer({ min: 1, max: 65535 }), { maxLength: 5 });
     const cidr = fc.tuple(fc.integer({ min: 1, max: 223 }), fc.integer({ min: 8, max: 32 })).map(([a, p]) => {

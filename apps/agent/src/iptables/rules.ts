@@ -64,7 +64,8 @@ export function buildRules(options: InterceptionOptions, family: IpFamily): Rule
     lines.push('# Loopback destinations, excluded networks pass; the rest (or the listed networks) go to the outbound listener.');
     lines.push(`-A WEFT_OUTPUT -d ${LOOPBACK[family]} -j RETURN`);
     for (const cidr of options.excludeOutboundCidrs) {
-      if (cidr.family === family) lines.push(`-A WEFT_OUTPUT -d ${cidr.text} -j RETURN`);
+      // Loopback already passes just above; the same rule twice would only be noise in iptables-save.
+      if (cidr.family === family && cidr.text !== LOOPBACK[family]) lines.push(`-A WEFT_OUTPUT -d ${cidr.text} -j RETURN`);
     }
     if (outboundCidrs === ALL) {
       lines.push('-A WEFT_OUTPUT -j WEFT_REDIRECT');

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `weft-agent` launcher. Runs the built agent (dist/main.js, libs from their dist) when it exists, else the
+// TypeScript sources through tsx with the `development` export condition (libs from their src). Set
+// WEFT_AGENT_FROM_SOURCE=1 to force the sources in a tree that also has a (maybe stale) build.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+if (existsSync(built) && process.env.WEFT_AGENT_FROM_SOURCE !== '1') {
+  await import(built);
+} else {
+  // Export conditions are fixed at process start, so the sources run in a child; signals are passed on.
+  // tsx resolved from here, not from the caller's working folder.
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal === null ? 1 : 128);
+  });
+}

@@ -1,0 +1,127 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectBus, ConnectError } from '@weft/bus';
+import type { AgentStatus, Bus, BusTlsOptions } from '@weft/bus';
+import type { Logger } from '@weft/telemetry';
+import type { SnapshotApplier } from './applier.js';
+import type { AgentConfig } from './config.js';
+import type { AgentMetrics } from './metrics.js';
+import { ScopeFollower } from './scope-follower.js';
+import { StatusReporter } from './status-reporter.js';
+
+export interface OnlineOptions {
+  readonly config: AgentConfig;
+  readonly agentId: string;
+  readonly applier: SnapshotApplier;
+  readonly metrics: AgentMetrics;
+  readonly logger: Logger;
+  /** Aborted on SIGTERM/SIGINT: everything below winds down. */
+  readonly signal: AbortSignal;
+}
+
+function tlsOf(config: AgentConfig): BusTlsOptions | undefined {
+  if (config.natsCa === '' && config.natsCert === '') return undefined;
+  return {
+    ...(config.natsCa === '' ? {} : { caFile: config.natsCa }),
+    ...(config.natsCert === '' ? {} : { certFile: config.natsCert }),
+    ...(config.natsKey === '' ? {} : { keyFile: config.natsKey }),
+  };
+}
+
+/** Connects to NATS, retrying with growing pauses until it answers; undefined when `signal` aborts first. */
+async function connectWithRetry(options: OnlineOptions): Promise<Bus | undefined> {
+  const { config, logger, signal } = options;
+  const tls = tlsOf(config);
+  let waitMs = 250;
+  while (!signal.aborted) {
+    try {
+      return await connectBus({
+        servers: config.natsUrl.split(',').map((s) => s.trim()),
+        cluster: config.clusterId,
+        name: options.agentId,
+        logger: logger.child({ part: 'bus' }),
+        reconnectWaitMs: 250,
+        ...(tls === undefined ? {} : { tls }),
+      });
+    } catch (err) {
+      if (!(err instanceof ConnectError)) throw err;
+      logger.warn({ natsUrl: config.natsUrl, err: err.message, retryInMs: waitMs }, 'waiting for NATS; serving the last applied snapshot meanwhile');
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      waitMs = Math.min(waitMs * 2, 5_000);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The online mode: connect (forever), learn the scope from the assignment, follow it, report status after each
+ * version, every interval and after a reconnect. Returns once `signal` aborts and everything is closed.
+ */
+export async function runOnline(options: OnlineOptions): Promise<void> {
+  const { applier, metrics, logger, signal, agentId } = options;
+  const bus = await connectWithRetry(options);
+  if (bus === undefined) return;
+  metrics.natsConnected.set(1);
+  let scope: string | undefined;
+  const stopping = new AbortController();
+  const reporter = new StatusReporter({
+    current: (): AgentStatus | undefined => {
+      const served = applier.served;
+      const current = scope ?? served?.meta.scope;
+      if (current === undefined) return undefined;
+      return {
+        agent: agentId,
+        scope: current,
+        appliedVersion: served?.meta.version ?? null,
+        hash: served?.meta.hash ?? null,
+        applyLatencyMs: applier.lastDurationMs,
+        lastError: applier.lastError,
+        at: new Date().toISOString(),
+      };
+    },
+    send: (status) => bus.reportStatus(status),
+    intervalMs: options.config.statusInterval,
+    onResult: (ok) => {
+      metrics.statusReports.inc({ result: ok ? 'ok' : 'failed' });
+    },
+    logger,
+  });
+  const reporting = reporter.run(stopping.signal);
+  void (async () => {
+    for await (const event of bus.connectionEvents()) {
+      if (event.type === 'disconnected') metrics.natsConnected.set(0);
+      if (event.type === 'reconnected') {
+        metrics.natsConnected.set(1);
+        reporter.trigger();
+      }
+    }
+  })();
+  const follower = new ScopeFollower({
+    bus,
+    applier,
+    metrics,
+    logger,
+    onOutcome: () => {
+      reporter.trigger();
+    },
+  });
+  const assignments = bus.watchAssignment(agentId);
+  const onAbort = (): void => void assignments.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+  logger.info({ agent: agentId }, 'waiting for the scope assignment');
+  try {
+    for await (const assigned of assignments) {
+      if (assigned === scope) continue;
+      logger.info({ agent: agentId, from: scope, to: assigned }, 'scope assigned');
+      scope = assigned;
+      reporter.trigger();
+      await follower.follow(assigned);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await follower.stop();
+    stopping.abort();
+    await reporting;
+    await bus.close();
+    metrics.natsConnected.set(0);
+  }
+}

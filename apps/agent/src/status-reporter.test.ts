@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentStatus } from '@weft/bus';
+import { createLogger } from '@weft/telemetry';
+import { StatusReporter } from './status-reporter.js';
+
+const logger = createLogger({ component: 'test', level: 'silent' });
+const status = (version: string): AgentStatus => ({ agent: 'a', scope: 's', appliedVersion: version, hash: 'h', applyLatencyMs: 1, lastError: null, at: '' });
+
+async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('StatusReporter', () => {
+  it('reports at once, after each trigger, and again until a failed report goes through', async () => {
+    let version = '1';
+    let failures = 2;
+    const sent: string[] = [];
+    const reporter = new StatusReporter({
+      current: () => status(version),
+      send: (s) => {
+        if (failures > 0) {
+          failures--;
+          return Promise.reject(new Error('NATS down'));
+        }
+        sent.push(s.appliedVersion ?? '');
+        return Promise.resolve();
+      },
+      intervalMs: 60_000,
+      retryMs: 10,
+      logger,
+    });
+    const stop = new AbortController();
+    const running = reporter.run(stop.signal);
+    await until(() => sent.length === 1);
+    expect(sent).toEqual(['1']);
+    version = '2';
+    reporter.trigger();
+    await until(() => sent.length === 2);
+    expect(sent).toEqual(['1', '2']);
+    stop.abort();
+    await running;
+  });
+
+  it('reports every interval when nothing changes, and nothing before there is a status', async () => {
+    let ready = false;
+    let sent = 0;
+    const reporter = new StatusReporter({
+      current: () => (ready ? status('1') : undefined),
+      send: () => {
+        sent++;
+        return Promise.resolve();
+      },
+      intervalMs: 20,
+      logger,
+    });
+    const stop = new AbortController();
+    const running = reporter.run(stop.signal);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sent).toBe(0);
+    ready = true;
+    await until(() => sent >= 3);
+    stop.abort();
+    await running;
+  });
+});

@@ -1,0 +1,82 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentStatus } from '@weft/bus';
+import type { Logger } from '@weft/telemetry';
+
+export interface StatusReporterOptions {
+  /** Builds the status to send now; undefined when there is nothing to say yet (no scope known). */
+  readonly current: () => AgentStatus | undefined;
+  readonly send: (status: AgentStatus) => Promise<void>;
+  /** Reports this often even when nothing changes. */
+  readonly intervalMs: number;
+  /** Pause before retrying a failed report. */
+  readonly retryMs?: number;
+  readonly onResult?: (ok: boolean) => void;
+  readonly logger: Logger;
+}
+
+/**
+ * Sends the agent's status after each change (`trigger`), every interval, and again after a failure until one
+ * goes through. One report in flight at a time; changes during it are folded into the next.
+ */
+export class StatusReporter {
+  readonly #options: StatusReporterOptions;
+  #dirty = true;
+  #wake: (() => void) | undefined;
+
+  constructor(options: StatusReporterOptions) {
+    this.#options = options;
+  }
+
+  trigger(): void {
+    this.#dirty = true;
+    this.#wake?.();
+  }
+
+  /** Runs until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const retryMs = this.#options.retryMs ?? 1000;
+    // A function: the compiler would narrow `signal.aborted` to false inside the loop.
+    const aborted = (): boolean => signal.aborted;
+    while (!signal.aborted) {
+      let waitMs = this.#options.intervalMs;
+      if (this.#dirty) {
+        this.#dirty = false;
+        const status = this.#options.current();
+        if (status !== undefined) {
+          try {
+            await this.#options.send(status);
+            this.#options.onResult?.(true);
+          } catch (err) {
+            this.#dirty = true;
+            waitMs = retryMs;
+            this.#options.onResult?.(false);
+            if (!aborted()) this.#options.logger.warn({ err }, 'status report failed; retrying');
+          }
+        }
+      }
+      if (await this.#pause(waitMs, signal)) this.#dirty = true;
+    }
+  }
+
+  /** Waits `ms` or until triggered; true when the time ran out (a periodic report is due). */
+  async #pause(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (this.#dirty) return false;
+    const woken = new Promise<false>((resolve) => {
+      this.#wake = () => {
+        resolve(false);
+      };
+    });
+    const timeout = new AbortController();
+    const onAbort = (): void => {
+      timeout.abort();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([woken, sleep(ms, true, { signal: timeout.signal }).catch(() => false)]);
+    } finally {
+      this.#wake = undefined;
+      timeout.abort();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { AgentTracker, connectBus, ConnectError } from '@weft/bus';
+import type { Bus } from '@weft/bus';
+import { createTranslator } from '@weft/translate';
+import { ConfigError, configHelp, createLogger, createMetricsRegistry, parseConfig, startHealthServer } from '@weft/telemetry';
+import type { Logger, Readiness } from '@weft/telemetry';
+import { controlPlaneConfig } from './config.js';
+import type { ControlPlaneConfig } from './config.js';
+import { MeshPipeline } from './mesh-pipeline.js';
+import { createControlPlaneMetrics } from './metrics.js';
+import { createWorldInput } from './world-source.js';
+
+/** Connects to NATS, retrying until it answers or `signal` aborts; every failure says where it tried and what to do. */
+async function connectWithRetry(config: ControlPlaneConfig, log: Logger, signal: AbortSignal): Promise<Bus> {
+  let waitMs = 250;
+  for (;;) {
+    try {
+      return await connectBus({
+        servers: config.natsUrl.split(',').map((s) => s.trim()),
+        cluster: config.clusterId,
+        name: 'weft-control-plane',
+        logger: log.child({ part: 'bus' }),
+      });
+    } catch (err) {
+      if (!(err instanceof ConnectError)) throw err;
+      log.warn({ natsUrl: config.natsUrl, err: err.message, retryInMs: waitMs }, 'waiting for NATS: start nats-server there or set --nats-url / WEFT_NATS_URL');
+      await delay(waitMs, undefined, { signal });
+      waitMs = Math.min(waitMs * 2, 5_000);
+    }
+  }
+}
+
+export async function runControlPlane(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`weft-control-plane: watch the world, translate it, publish per-scope snapshots over NATS.\n\n${configHelp(controlPlaneConfig)}\n`);
+    return 0;
+  }
+  let config: ControlPlaneConfig;
+  try {
+    config = parseConfig(controlPlaneConfig, argv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`weft-control-plane: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger({ component: 'control-plane', level: config.logLevel });
+  const registry = createMetricsRegistry({ component: 'control-plane' });
+  const metrics = createControlPlaneMetrics(registry);
+  const stop = new AbortController();
+  const tracker = new AgentTracker(config.agentStaleAfter);
+  let readiness: Readiness = { ready: false, reason: 'connecting to NATS' };
+  let pipeline: MeshPipeline | undefined;
+
+  const health = await startHealthServer({
+    port: config.healthPort,
+    host: config.healthHost,
+    registry,
+    readiness: () => readiness,
+    extraJson: {
+      '/debug/mesh': () => ({ run: pipeline?.last, versions: Object.fromEntries(pipeline?.versions() ?? []), mesh: pipeline?.mesh }),
+      '/debug/agents': () => tracker.views(pipeline?.versions() ?? new Map()),
+    },
+  });
+  log.info({ health: health.url, cluster: config.clusterId, source: config.source }, 'listening');
+
+  const onSignal = (): void => {
+    stop.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+
+  let bus: Bus | undefined;
+  const input = createWorldInput(config, log.child({ part: 'source' }));
+  try {
+    bus = await connectWithRetry(config, log, stop.signal);
+    await bus.ensureStreams();
+    const publisher = bus.createPublisher();
+    const connected = bus;
+    const translator = createTranslator();
+    const activePipeline = new MeshPipeline({
+      log: log.child({ part: 'push' }),
+      metrics,
+      clusterDomain: config.clusterDomain,
+      translate: (world) => translator.translate(world),
+      publisher: {
+        publishScope: (scope, full, delta) => publisher.publishScope(scope, full, delta),
+        publishAssignment: (agent, scope) => connected.publishAssignment(agent, scope),
+        deleteAssignment: (agent) => connected.deleteAssignment(agent),
+      },
+      ...(input.statusWriter === undefined ? {} : { statusWriter: input.statusWriter }),
+      trustBundle: () => [],
+    });
+    pipeline = activePipeline;
+    readiness = { ready: false, reason: `waiting for the first sync of ${input.describe}` };
+    input.source.start(async (set) => {
+      try {
+        await activePipeline.apply(set);
+        readiness = { ready: true };
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'pipeline pass failed; the last published versions keep serving');
+      }
+    });
+
+    // Agents' status: every report, kept per agent; the gauge is refreshed as reports and time pass.
+    const refreshAgents = (): void => {
+      const counts = tracker.counts(activePipeline.versions());
+      for (const [state, n] of Object.entries(counts)) metrics.agents.set({ state }, n);
+    };
+    const timer = setInterval(refreshAgents, 5_000);
+    const watch = connected.watchStatus();
+    stop.signal.addEventListener('abort', () => {
+      void watch.close();
+    });
+    const statusLoop = (async () => {
+      for await (const event of watch) {
+        if (event.type === 'status') tracker.record(event.status);
+        else if (event.type === 'refused') log.warn({ subject: event.subject, err: event.error.message }, 'refused an agent status');
+        refreshAgents();
+      }
+    })();
+    if (!stop.signal.aborted) await new Promise<void>((resolve) => { stop.signal.addEventListener('abort', () => { resolve(); }); });
+    clearInterval(timer);
+    await statusLoop.catch(() => undefined);
+  } catch (err) {
+    if (!stop.signal.aborted) {
+      log.fatal({ err: (err as Error).message }, 'control plane stopped');
+      return 1;
+    }
+  } finally {
+    log.info('stopping');
+    await input.source.stop();
+    await bus?.close();
+    await health.close();
+  }
+  return 0;
+}

@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ApisixResources } from '@weft/model';
+import { contentHash, diffResources } from '@weft/snapshot';
+import type { SnapshotContent } from '@weft/snapshot';
+import type { ScopePublisher } from '@weft/bus';
+import { mkResources, mkRoute, mkUpstream } from '@weft/snapshot/testing';
+import { waitFor } from '../harness/wait.js';
+
+// Helpers of the agent-*.test.ts scenarios: the agent as a real child process, and the control plane's side.
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const MAIN = `${repo}apps/agent/src/main.ts`;
+
+export interface AgentOptions {
+  readonly natsUrl: string;
+  readonly cluster?: string;
+  readonly namespace?: string;
+  readonly pod: string;
+  readonly store?: 'etcd' | 'yaml' | 'both';
+  /** Reuse a state folder (a restart); a fresh one by default, removed on dispose. */
+  readonly stateDir?: string;
+  readonly extraArgs?: readonly string[];
+}
+
+/** A running `weft-agent`: its endpoints from the "listening" log line, its log lines, and its process. */
+export interface AgentProcess extends AsyncDisposable {
+  readonly pid: number;
+  readonly etcd: string | undefined;
+  readonly health: string;
+  readonly stateDir: string;
+  readonly apisixYaml: string;
+  readonly logs: readonly Record<string, unknown>[];
+  /** SIGTERM, then the exit code (SIGKILL after 10 s). */
+  stop(): Promise<number | null>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Starts the agent the way bin/weft-agent.mjs runs the sources (`node --conditions=development --import tsx
+ * src/main.ts`), on ephemeral ports, and waits for its `{"msg":"listening"}` line.
+ */
+export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
+  const ownDir = options.stateDir === undefined ? mkdtempSync(join(tmpdir(), 'weft-e2e-agent-')) : undefined;
+  const stateDir = options.stateDir ?? join(ownDir ?? '', 'state');
+  const apisixYaml = join(stateDir, '..', 'conf', 'apisix.yaml');
+  const args = [
+    '--conditions=development',
+    '--import',
+    import.meta.resolve('tsx'),
+    MAIN,
+    '--nats-url',
+    options.natsUrl,
+    '--cluster-id',
+    options.cluster ?? 'c1',
+    '--pod-namespace',
+    options.namespace ?? 'shop',
+    '--pod-name',
+    options.pod,
+    '--store',
+    options.store ?? 'etcd',
+    '--etcd-port',
+    '0',
+    '--health-host',
+    '127.0.0.1',
+    '--health-port',
+    '0',
+    '--state-dir',
+    stateDir,
+    '--apisix-yaml',
+    apisixYaml,
+    '--status-interval',
+    '2s',
+    ...(options.extraArgs ?? []),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEFT_LOG_LEVEL: 'info' } });
+  if (child.stdout === null || child.stderr === null) throw new Error('spawn gave no output pipes');
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    });
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ msg: line });
+    }
+  });
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
+  let listening: Record<string, unknown>;
+  try {
+    listening = await waitFor('the agent listening', () => logs.find((l) => l['msg'] === 'listening'), {
+      timeoutMs: 30_000,
+      check: () => {
+        if (exitCode !== undefined) throw new Error(`the agent exited with ${exitCode}: ${stderr.join('\n')}`);
+      },
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const stop = async (): Promise<number | null> => {
+    if (exitCode !== undefined) return exitCode;
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    pid: child.pid ?? 0,
+    etcd: listening['etcd'] as string | undefined,
+    health: listening['health'] as string,
+    stateDir,
+    apisixYaml,
+    logs,
+    stop,
+    signal: (signal) => child.kill(signal),
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+      if (ownDir !== undefined) rmSync(ownDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+/** Route ids and the revision the agent's etcd API answers for `/apisix/routes/`, as APISIX reads them. */
+export async function etcdRoutes(endpoint: string): Promise<{ readonly revision: number; readonly ids: string[] }> {
+  const res = await fetch(`${endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64('/apisix/routes/'), range_end: b64('/apisix/routes0') }) });
+  if (!res.ok) throw new Error(`range answered ${res.status}`);
+  const body = (await res.json()) as { header: { revision: string }; kvs?: { key: string; value: string }[] };
+  const ids = (body.kvs ?? [])
+    .map((kv) => Buffer.from(kv.key, 'base64').toString())
+    .filter((key) => key !== '/apisix/routes/')
+    .map((key) => key.slice('/apisix/routes/'.length));
+  return { revision: Number(body.header.revision), ids };
+}
+
+export async function readyz(health: string): Promise<number> {
+  return (await fetch(`${health}/readyz`)).status;
+}
+
+/** The value of one sample of `/metrics` whose labels include `labels`; 0 when absent. */
+export async function metric(health: string, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
+  const text = await (await fetch(`${health}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const labelText = /\{(.*)\}/.exec(line)?.[1] ?? '';
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** A scope's config with routes `<prefix>-0 … <prefix>-(n-1)`, all on one upstream. */
+export function scopeContent(prefix: string, n: number, extra: Partial<ApisixResources> = {}): SnapshotContent {
+  const routes = Array.from({ length: n }, (_, i) => mkRoute(`${prefix}-${i}`, { uri: `/${prefix}/${i}/*`, upstream_id: 'web' }));
+  return { resources: mkResources({ upstreams: [mkUpstream('web')], routes, ...extra }), trustBundle: [] };
+}
+
+/** Publishes `next` the way the control plane does: the full state, plus the delta from `prev` when given. */
+export async function publishContent(publisher: ScopePublisher, scope: string, next: SnapshotContent, prev?: SnapshotContent): Promise<string> {
+  const full = { hash: contentHash(next.resources, next.trustBundle), document: next };
+  const delta = prev === undefined ? undefined : { baseHash: contentHash(prev.resources, prev.trustBundle), document: diffResources(prev, next) };
+  return (await publisher.publishScope(scope, full, delta)).version;
+}
