@@ -15,7 +15,8 @@ import { REPO_ROOT, startCluster, startNats, startWeftProcess, waitFor } from '.
 import type { Cluster, WeftProcess } from '../harness/index.js';
 
 const CLUSTER_ID = 'demo';
-const WORK = join(REPO_ROOT, '.weft-demo');
+// Where the demo keeps its copy of the manifests and the agents' state; tests point it at a temp folder.
+const WORK = process.env['WEFT_DEMO_DIR'] ?? join(REPO_ROOT, '.weft-demo');
 const MESH = join(WORK, 'mesh');
 const AGENTS = [
   { namespace: 'frontend', pod: 'web-6d8f7c9b5d-r4tnk', serviceAccount: 'web', store: 'etcd' },
