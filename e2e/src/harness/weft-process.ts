@@ -26,7 +26,7 @@ export interface WeftProcess extends AsyncDisposable {
   /** Waits for a log line the predicate accepts and returns it. */
   waitForLine(what: string, predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   exitCode(): number | null | undefined;
-  /** SIGTERM and wait (SIGKILL after `graceMs`). */
+  /** SIGCONT + SIGTERM and wait (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL: a crash. */
   kill(): Promise<void>;
@@ -67,6 +67,7 @@ export function startWeftProcess(options: WeftProcessOptions): WeftProcess {
   const tail = (): string => lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
   const stop = async (graceMs = 10_000): Promise<void> => {
     if (code === undefined) {
+      child.kill('SIGCONT'); // a stopped process (SIGSTOP in a test) must run to handle SIGTERM
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;

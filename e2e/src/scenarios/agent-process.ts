@@ -1,21 +1,15 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { ApisixResources } from '@weft/model';
 import { contentHash, diffResources } from '@weft/snapshot';
 import type { SnapshotContent } from '@weft/snapshot';
 import type { ScopePublisher } from '@weft/bus';
 import { mkResources, mkRoute, mkUpstream } from '@weft/snapshot/testing';
-import { waitFor } from '../harness/wait.js';
+import { startWeftProcess } from '../harness/index.js';
 
 // Helpers of the agent-*.test.ts scenarios: the agent as a real child process, and the control plane's side.
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = `${repo}apps/agent/src/main.ts`;
 
 export interface AgentOptions {
   readonly natsUrl: string;
@@ -43,17 +37,13 @@ export interface AgentProcess extends AsyncDisposable {
 
 /**
  * Starts the agent the way bin/weft-agent.mjs runs the sources (`node --conditions=development --import tsx
- * src/main.ts`), on ephemeral ports, and waits for its `{"msg":"listening"}` line.
+ * src/main.ts`, through the harness), on ephemeral ports, and waits for its `{"msg":"listening"}` line.
  */
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   const ownDir = options.stateDir === undefined ? mkdtempSync(join(tmpdir(), 'weft-e2e-agent-')) : undefined;
   const stateDir = options.stateDir ?? join(ownDir ?? '', 'state');
   const apisixYaml = join(stateDir, '..', 'conf', 'apisix.yaml');
   const args = [
-    '--conditions=development',
-    '--import',
-    import.meta.resolve('tsx'),
-    MAIN,
     '--nats-url',
     options.natsUrl,
     '--cluster-id',
@@ -78,57 +68,29 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
     '2s',
     ...(options.extraArgs ?? []),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEFT_LOG_LEVEL: 'info' } });
-  if (child.stdout === null || child.stderr === null) throw new Error('spawn gave no output pipes');
-  const logs: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
-      exitCode = code;
-      resolve(code);
-    });
-  });
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      logs.push({ msg: line });
-    }
-  });
-  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
+  const agent = startWeftProcess({ name: `agent ${options.pod}`, entry: 'apps/agent/src/main.ts', args, env: { WEFT_LOG_LEVEL: 'info' } });
   let listening: Record<string, unknown>;
   try {
-    listening = await waitFor('the agent listening', () => logs.find((l) => l['msg'] === 'listening'), {
-      timeoutMs: 30_000,
-      check: () => {
-        if (exitCode !== undefined) throw new Error(`the agent exited with ${exitCode}: ${stderr.join('\n')}`);
-      },
-    });
+    listening = await agent.waitForLine('the agent listening', (l) => l['msg'] === 'listening', 30_000);
   } catch (err) {
-    child.kill('SIGKILL');
+    await agent.kill();
     throw err;
   }
   const stop = async (): Promise<number | null> => {
-    if (exitCode !== undefined) return exitCode;
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    await agent.stop();
+    return agent.exitCode() ?? null;
   };
   return {
-    pid: child.pid ?? 0,
+    pid: agent.pid,
     etcd: listening['etcd'] as string | undefined,
     health: listening['health'] as string,
     stateDir,
     apisixYaml,
-    logs,
+    logs: agent.lines,
     stop,
-    signal: (signal) => child.kill(signal),
+    signal: (signal) => {
+      agent.signal(signal);
+    },
     [Symbol.asyncDispose]: async () => {
       await stop();
       if (ownDir !== undefined) rmSync(ownDir, { recursive: true, force: true });
