@@ -41,18 +41,19 @@ export function endpointSlice(ns: string, svc: string, firstAddress: number, cou
   };
 }
 
-function httpRoute(ns: string, r: number, parentNs: string): KubeObject {
+/** HTTPRoute `route-<r>` of `ns`; `edit` changes the header its first rule sets (a spec edit, same rules). */
+export function httpRoute(ns: string, r: number, parentNs: string, edit = 0): KubeObject {
   const backend = (name: string, weight: number) => ({ name, namespace: parentNs, port: 80, weight });
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
-    metadata: { name: `route-${r}`, namespace: ns, generation: 1, creationTimestamp: CREATED },
+    metadata: { name: `route-${r}`, namespace: ns, generation: 1 + edit, creationTimestamp: CREATED },
     spec: {
       parentRefs: [{ group: '', kind: 'Service', namespace: parentNs, name: `svc-${r}`, port: 80 }],
       rules: [
         {
           matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'x-canary', value: 'true' }] }],
-          filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-route', value: `route-${r}` }] } }],
+          filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-route', value: edit === 0 ? `route-${r}` : `route-${r}-edit-${edit}` }] } }],
           backendRefs: [backend(`svc-${r}`, 90), backend(`svc-${r + 10}`, 10)],
         },
         { backendRefs: [backend(`svc-${r}`, 1)], timeouts: { request: '10s' } },
@@ -65,13 +66,16 @@ export interface SyntheticMesh {
   readonly objects: KubeObject[];
   /** Index in `objects` of each Service's EndpointSlice, with what it takes to rebuild it. */
   readonly slices: { readonly index: number; readonly ns: string; readonly svc: string; readonly firstAddress: number }[];
+  /** Index in `objects` of each HTTPRoute (bench/fanout edits them by generation). */
   readonly routeIndexes: number[];
+  /** Index in `objects` of each HTTPRoute, with what it takes to rebuild it. */
+  readonly routes: { readonly index: number; readonly ns: string; readonly r: number; readonly parentNs: string }[];
 }
 
 export function syntheticMesh(shape: MeshShape): SyntheticMesh {
   const objects: KubeObject[] = [];
   const slices: SyntheticMesh['slices'] = [];
-  const routeIndexes: number[] = [];
+  const routes: SyntheticMesh['routes'] = [];
   let address = 1;
   for (let n = 0; n < shape.namespaces; n++) {
     const ns = `ns-${n}`;
@@ -103,9 +107,10 @@ export function syntheticMesh(shape: MeshShape): SyntheticMesh {
     }
     for (let r = 0; r < shape.routesPerNamespace; r++) {
       const consumer = r === 0 && n < shape.consumerNamespaces;
-      routeIndexes.push(objects.length);
-      objects.push(httpRoute(ns, r, consumer ? `ns-${(n + 1) % shape.namespaces}` : ns));
+      const parentNs = consumer ? `ns-${(n + 1) % shape.namespaces}` : ns;
+      routes.push({ index: objects.length, ns, r, parentNs });
+      objects.push(httpRoute(ns, r, parentNs));
     }
   }
-  return { objects, slices, routeIndexes };
+  return { objects, slices, routeIndexes: routes.map((r) => r.index), routes };
 }

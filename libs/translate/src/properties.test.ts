@@ -87,8 +87,8 @@ describe('translate - properties', () => {
     );
   });
 
-  it('after a series of small edits (copied routes, renamed headers, moved endpoints) equals a fresh translation', () => {
-    const edit = fc.record({ kind: fc.constantFrom('copy-route', 'edit-route', 'slices', 'copy-service'), index: fc.nat(), slices: fc.array(slicePartsArb, { maxLength: 3 }) });
+  it('after a series of small edits (copied, edited, cut and dropped routes, moved endpoints) equals a fresh translation', () => {
+    const edit = fc.record({ kind: fc.constantFrom('copy-route', 'edit-route', 'cut-route', 'drop-route', 'slices', 'copy-service'), index: fc.nat(), slices: fc.array(slicePartsArb, { maxLength: 3 }) });
     fc.assert(
       fc.property(worldPartsArb, fc.array(edit, { minLength: 1, maxLength: 4 }), (parts, edits) => {
         const translator = createTranslator();
@@ -105,6 +105,12 @@ describe('translate - properties', () => {
                 ? { ...route }
                 : { ...route, rules: route.rules.map((r) => ({ ...r, filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-edit', value: String(e.index) }], add: [], remove: [] } }] })) };
             world = { ...world, httpRoutes: new Map([...world.httpRoutes].map(([k, v]) => [k, v === route ? copy : v])) };
+          } else if (e.kind === 'cut-route' && route !== undefined) {
+            // Fewer rules: candidate ids go away, so slots change shape, not just content.
+            const cut = { ...route, rules: route.rules.slice(1) };
+            world = { ...world, httpRoutes: new Map([...world.httpRoutes].map(([k, v]) => [k, v === route ? cut : v])) };
+          } else if (e.kind === 'drop-route' && route !== undefined) {
+            world = { ...world, httpRoutes: new Map([...world.httpRoutes].filter(([, v]) => v !== route)) };
           } else if (e.kind === 'copy-service' && service !== undefined) {
             world = { ...world, services: new Map([...world.services].map(([k, v]) => [k, v === service ? { ...v } : v])) };
           } else {
@@ -113,7 +119,7 @@ describe('translate - properties', () => {
           expect(JSON.stringify(translator.translate(world))).toBe(JSON.stringify(translate(world)));
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 400 },
     );
   });
 });

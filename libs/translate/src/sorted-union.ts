@@ -9,6 +9,8 @@ import { sameList } from './services.js';
  */
 export class SortedUnion<T extends { readonly id: string }> {
   private groups: ReadonlyMap<string, readonly T[]> = new Map<string, readonly T[]>();
+  /** Whether `groups` is a copy this union made (and may change), not a caller's map. */
+  private ownsGroups = false;
   private items: readonly T[] = [];
   private primed = false;
 
@@ -20,6 +22,43 @@ export class SortedUnion<T extends { readonly id: string }> {
     if (changed.length > 0) this.items = this.patcher.patch(this.items, changed.flat());
     // Callers hand over a fresh map each time and never change it afterwards.
     this.groups = groups;
+    this.ownsGroups = false;
+    return this.items;
+  }
+
+  /**
+   * The union with some groups replaced (an empty list removes a group), looking at those groups only: same ids →
+   * patched in place; other ids → removed and merged in, O(n) copying. Needs a previous `update`.
+   */
+  replaceGroups(changes: ReadonlyMap<string, readonly T[]>): readonly T[] {
+    if (!this.ownsGroups) {
+      this.groups = new Map(this.groups);
+      this.ownsGroups = true;
+    }
+    const groups = this.groups as Map<string, readonly T[]>;
+    const patches: T[] = [];
+    const removed = new Set<string>();
+    const added: T[] = [];
+    for (const [key, group] of changes) {
+      const previous = groups.get(key) ?? [];
+      if (group.length === 0) groups.delete(key);
+      else groups.set(key, group);
+      if (sameList(previous, group)) continue;
+      if (previous.length === group.length && group.every((item, i) => item.id === previous[i]?.id)) patches.push(...group);
+      else {
+        for (const item of previous) removed.add(item.id);
+        added.push(...group);
+      }
+    }
+    if (patches.length > 0) this.items = this.patcher.patch(this.items, patches);
+    if (removed.size === 0 && added.length === 0) return this.items;
+    const kept = this.items.filter((item) => !removed.has(item.id));
+    const merged = mergeById(kept, added.sort(byId));
+    for (let i = 1; i < merged.length; i++) {
+      // An id held by two groups: the full rebuild decides which one stays.
+      if ((merged[i - 1] as T).id === (merged[i] as T).id) return this.rebuild(new Map(groups));
+    }
+    this.items = merged;
     return this.items;
   }
 
@@ -56,6 +95,7 @@ export class SortedUnion<T extends { readonly id: string }> {
     const unique = all.filter((item, i) => i === 0 || all[i - 1]?.id !== item.id);
     this.items = unique;
     this.groups = groups;
+    this.ownsGroups = false;
     this.primed = true;
     return unique;
   }

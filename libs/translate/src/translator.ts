@@ -24,6 +24,7 @@ import type { Placement } from './placement.js';
 import { sameList, ServiceBundleCache } from './services.js';
 import type { ServiceBundle } from './services.js';
 import { ListPatcher } from './list-patcher.js';
+import { editSlots, editStatuses, sortStatuses, stabilize } from './route-edits.js';
 import { mergeById, SortedUnion } from './sorted-union.js';
 
 /** Translates WorldStates one after another, reusing what an unchanged input object produced last time. */
@@ -58,11 +59,13 @@ export function createTranslator(): Translator {
   const placer = new WorkloadPlacer();
   let lastPlacement: Placement | undefined;
 
-  function translateRoute(world: WorldState, route: RouteView, kind: 'HTTPRoute' | 'GRPCRoute'): RouteTranslation {
+  /** `previous`: the last translation of the route under the same key, whose unchanged candidates are kept. */
+  function translateRoute(world: WorldState, route: RouteView, kind: 'HTTPRoute' | 'GRPCRoute', previous: RouteTranslation | undefined): RouteTranslation {
     const deps = routeDependencies(world, route);
     const hit = routeCache.get(route);
     if (hit !== undefined && sameList(hit.deps, deps)) return hit.result;
-    const result = kind === 'HTTPRoute' ? translateHttpRoute(world, route as HttpRouteView) : translateGrpcRoute(world, route as GrpcRouteView);
+    const fresh = kind === 'HTTPRoute' ? translateHttpRoute(world, route as HttpRouteView) : translateGrpcRoute(world, route as GrpcRouteView);
+    const result = stabilize(fresh, previous);
     routeCache.set(route, { deps, result });
     return result;
   }
@@ -119,10 +122,23 @@ export function createTranslator(): Translator {
     readonly upstreamGroups: Map<string, readonly ApisixUpstream[]>;
     readonly variants: readonly UpstreamVariant[];
     readonly upstreams: readonly ApisixUpstream[];
-    readonly scopes: readonly { readonly scopeId: string; readonly inbound: InboundResources; readonly viewRoutes: readonly ApisixRoute[] }[];
+    /** Each route's translation, by kind and world key. */
+    readonly routeResults: ReadonlyMap<string, RouteTranslation>;
+    readonly producerSlots: ReadonlyMap<string, readonly RouteCandidate[]>;
+    readonly consumerSlots: ReadonlyMap<string, ReadonlyMap<string, readonly RouteCandidate[]>>;
+    readonly producerSlotRoutes: ReadonlyMap<string, readonly ApisixRoute[]>;
+    readonly baseRoutes: readonly ApisixRoute[];
+    readonly scopes: readonly ScopeLayout[];
     readonly workloads: Readonly<Record<string, string>>;
     readonly statuses: readonly RouteStatusResult[];
     readonly diagnostics: readonly TranslateDiagnostic[];
+  }
+  interface ScopeLayout {
+    readonly scopeId: string;
+    /** '' for the producer view, else the consumer namespace. */
+    readonly view: string;
+    readonly inbound: InboundResources;
+    readonly viewRoutes: readonly ApisixRoute[];
   }
   let lastLayout: Layout | undefined;
 
@@ -152,7 +168,10 @@ export function createTranslator(): Translator {
     const producerSlots = new Map<string, RouteCandidate[]>();
     const consumerSlots = new Map<string, Map<string, RouteCandidate[]>>();
     const variantById = new Map<string, UpstreamVariant>();
-    const collect = (result: RouteTranslation): void => {
+    const routeResults = new Map<string, RouteTranslation>();
+    const lastResults = lastLayout?.routeResults;
+    const collect = (key: string, result: RouteTranslation): void => {
+      routeResults.set(key, result);
       if (result.status !== undefined) statuses.push(result.status);
       for (const v of result.variants) variantById.set(v.id, v);
       for (const c of result.candidates) {
@@ -166,8 +185,8 @@ export function createTranslator(): Translator {
         else list.push(c);
       }
     };
-    for (const route of world.httpRoutes.values()) collect(translateRoute(world, route, 'HTTPRoute'));
-    for (const route of world.grpcRoutes.values()) collect(translateRoute(world, route, 'GRPCRoute'));
+    for (const [key, route] of world.httpRoutes) collect(`H|${key}`, translateRoute(world, route, 'HTTPRoute', lastResults?.get(`H|${key}`)));
+    for (const [key, route] of world.grpcRoutes) collect(`G|${key}`, translateRoute(world, route, 'GRPCRoute', lastResults?.get(`G|${key}`)));
 
     const variants = [...variantById.values()].sort(byId);
     upstreamGroups.set(VARIANTS, variantGroup(variants, serviceBundles));
@@ -180,22 +199,7 @@ export function createTranslator(): Translator {
     const routeGroups = new Map<string, readonly ApisixRoute[]>();
     const producerSlotRoutes = new Map<string, readonly ApisixRoute[]>();
     for (const [key, bundle] of serviceBundles) {
-      if (!producerServices.has(key)) {
-        routeGroups.set(key, bundle.defaultAll);
-        continue;
-      }
-      const routes: ApisixRoute[] = [];
-      for (const [port, route] of bundle.defaultRoutes) {
-        const slot = `${key}:${port}`;
-        const candidates = producerSlots.get(slot);
-        if (candidates === undefined) routes.push(route);
-        else {
-          const ranked = rankSlot(candidates, finalize);
-          producerSlotRoutes.set(slot, ranked);
-          routes.push(...ranked);
-        }
-      }
-      routeGroups.set(key, routes);
+      routeGroups.set(key, producerServices.has(key) ? producerGroup(key, bundle, producerSlots, producerSlotRoutes) : bundle.defaultAll);
     }
     const baseRoutes = routeUnion.update(routeGroups);
 
@@ -213,13 +217,159 @@ export function createTranslator(): Translator {
     // 5. Each scope's routes: its view's (consumer routes replace whole slots), merged with its inbound ones later.
     const scopes = [...placement.scopes].sort(([a], [b]) => compareStrings(a, b)).map(([scopeId, { view, inbound }]) => ({
       scopeId,
+      view,
       inbound,
       viewRoutes: view === '' ? baseRoutes : consumerView(view, baseRoutes, consumerSlots.get(view) ?? new Map(), producerSlotRoutes, serviceBundles),
     }));
 
-    statuses.sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
+    sortStatuses(statuses);
     diagnostics.sort((a, b) => compareStrings(a.object, b.object) || compareStrings(a.message, b.message));
-    return { world, serviceBundles, upstreamGroups, variants, upstreams, scopes, workloads: placement.workloads, statuses, diagnostics };
+    return {
+      world,
+      serviceBundles,
+      upstreamGroups,
+      variants,
+      upstreams,
+      routeResults,
+      producerSlots,
+      consumerSlots,
+      producerSlotRoutes,
+      baseRoutes,
+      scopes,
+      workloads: placement.workloads,
+      statuses,
+      diagnostics,
+    };
+  }
+
+  /** A Service's routes in the producer view: per port, its ranked producer routes or else its default route. */
+  function producerGroup(
+    key: string,
+    bundle: ServiceBundle,
+    producerSlots: ReadonlyMap<string, readonly RouteCandidate[]>,
+    producerSlotRoutes: Map<string, readonly ApisixRoute[]>,
+  ): readonly ApisixRoute[] {
+    const routes: ApisixRoute[] = [];
+    let attached = false;
+    for (const [port, route] of bundle.defaultRoutes) {
+      const slot = `${key}:${port}`;
+      const candidates = producerSlots.get(slot);
+      if (candidates === undefined) {
+        producerSlotRoutes.delete(slot);
+        routes.push(route);
+      } else {
+        attached = true;
+        const ranked = rankSlot(candidates, finalize);
+        producerSlotRoutes.set(slot, ranked);
+        routes.push(...ranked);
+      }
+    }
+    return attached ? routes : bundle.defaultAll;
+  }
+
+  const MAX_EDITED_ROUTES = 64;
+
+  /**
+   * Only routes changed (a few, every other map is the same object): retranslate those, and rebuild only the slots,
+   * Service route groups, consumer views and statuses they touch. Returns undefined when the shortcut does not apply
+   * (then the full layout runs): many routes changed, or the set of consumer namespaces changed (placement).
+   */
+  function routesLayout(last: Layout, world: WorldState): Layout | undefined {
+    const before = last.world;
+    if (
+      world.clusterDomain !== before.clusterDomain ||
+      world.controllerName !== before.controllerName ||
+      world.services !== before.services ||
+      world.endpointSlices !== before.endpointSlices ||
+      world.pods !== before.pods ||
+      world.namespaces !== before.namespaces ||
+      world.referenceGrants !== before.referenceGrants ||
+      (world.httpRoutes === before.httpRoutes && world.grpcRoutes === before.grpcRoutes)
+    ) {
+      return undefined;
+    }
+    const edited: { readonly key: string; readonly route: RouteView | undefined; readonly kind: 'HTTPRoute' | 'GRPCRoute' }[] = [];
+    const scan = (prefix: string, kind: 'HTTPRoute' | 'GRPCRoute', next: ReadonlyMap<string, RouteView>, previous: ReadonlyMap<string, RouteView>): boolean => {
+      if (next === previous) return true;
+      for (const [key, route] of next) if (previous.get(key) !== route) edited.push({ key: `${prefix}|${key}`, route, kind });
+      if (next.size !== previous.size || edited.length > 0) {
+        for (const key of previous.keys()) if (!next.has(key)) edited.push({ key: `${prefix}|${key}`, route: undefined, kind });
+      }
+      return edited.length <= MAX_EDITED_ROUTES;
+    };
+    if (!scan('H', 'HTTPRoute', world.httpRoutes, before.httpRoutes) || !scan('G', 'GRPCRoute', world.grpcRoutes, before.grpcRoutes)) return undefined;
+
+    const routeResults = new Map(last.routeResults);
+    const removed: RouteCandidate[] = [];
+    const added: RouteCandidate[] = [];
+    const statusEdits: { before: RouteStatusResult | undefined; after: RouteStatusResult | undefined }[] = [];
+    let variantsChanged = false;
+    for (const { key, route, kind } of edited) {
+      const old = last.routeResults.get(key);
+      const next = route === undefined ? undefined : translateRoute(world, route, kind, old);
+      if (next === undefined) routeResults.delete(key);
+      else routeResults.set(key, next);
+      statusEdits.push({ before: old?.status, after: next?.status });
+      if (!sameList<string>(old?.variants.map((v) => v.id) ?? EMPTY, next?.variants.map((v) => v.id) ?? EMPTY)) variantsChanged = true;
+      if (old?.candidates === next?.candidates) continue;
+      removed.push(...(old?.candidates ?? EMPTY));
+      added.push(...(next?.candidates ?? EMPTY));
+    }
+    const statuses = editStatuses(last.statuses, statusEdits);
+
+    let { upstreamGroups, variants, upstreams } = last;
+    if (variantsChanged) {
+      const variantById = new Map<string, UpstreamVariant>();
+      for (const result of routeResults.values()) for (const v of result.variants) variantById.set(v.id, v);
+      variants = [...variantById.values()].sort(byId);
+      const group = variantGroup(variants, last.serviceBundles);
+      upstreamGroups = new Map(upstreamGroups).set(VARIANTS, group);
+      upstreams = upstreamUnion.replaceGroups(new Map([[VARIANTS, group]]));
+    }
+    if (removed.length === 0 && added.length === 0) return { ...last, world, routeResults, statuses, variants, upstreamGroups, upstreams };
+
+    const producerEdit = editSlots(last.producerSlots, removed.filter((c) => c.consumerNamespace === undefined), added.filter((c) => c.consumerNamespace === undefined));
+    const producerSlotRoutes = new Map(last.producerSlotRoutes);
+    const groupChanges = new Map<string, readonly ApisixRoute[]>();
+    for (const slot of producerEdit.touched) {
+      const serviceKey = slot.slice(0, slot.lastIndexOf(':'));
+      const bundle = last.serviceBundles.get(serviceKey);
+      if (bundle !== undefined && !groupChanges.has(serviceKey)) groupChanges.set(serviceKey, producerGroup(serviceKey, bundle, producerEdit.slots, producerSlotRoutes));
+    }
+    const baseRoutes = groupChanges.size === 0 ? last.baseRoutes : routeUnion.replaceGroups(groupChanges);
+
+    const consumerSlots = new Map(last.consumerSlots);
+    for (const ns of new Set([...removed, ...added].flatMap((c) => (c.consumerNamespace === undefined ? [] : [c.consumerNamespace])))) {
+      const edit = editSlots(
+        last.consumerSlots.get(ns) ?? new Map(),
+        removed.filter((c) => c.consumerNamespace === ns),
+        added.filter((c) => c.consumerNamespace === ns),
+      );
+      // A namespace gaining or losing all its consumer routes moves its workloads between scopes: full layout.
+      if (edit.slots.size === 0 || !last.consumerSlots.has(ns)) return undefined;
+      consumerSlots.set(ns, edit.slots);
+    }
+    const scopes = last.scopes.map((scope) => ({
+      ...scope,
+      viewRoutes:
+        scope.view === ''
+          ? baseRoutes
+          : consumerView(scope.view, baseRoutes, consumerSlots.get(scope.view) ?? new Map(), producerSlotRoutes, last.serviceBundles),
+    }));
+    return {
+      ...last,
+      world,
+      routeResults,
+      statuses,
+      variants,
+      upstreamGroups,
+      upstreams,
+      producerSlots: producerEdit.slots,
+      consumerSlots,
+      producerSlotRoutes,
+      baseRoutes,
+      scopes,
+    };
   }
 
   /**
@@ -300,7 +450,7 @@ export function createTranslator(): Translator {
   }
 
   function translate(world: WorldState): MeshConfig {
-    const layout = (lastLayout === undefined ? undefined : endpointsLayout(lastLayout, world)) ?? fullLayout(world);
+    const layout = (lastLayout === undefined ? undefined : (endpointsLayout(lastLayout, world) ?? routesLayout(lastLayout, world))) ?? fullLayout(world);
     lastLayout = layout;
     return assemble(layout);
   }
@@ -309,7 +459,7 @@ export function createTranslator(): Translator {
   function consumerView(
     namespace: string,
     base: readonly ApisixRoute[],
-    slots: ReadonlyMap<string, RouteCandidate[]>,
+    slots: ReadonlyMap<string, readonly RouteCandidate[]>,
     producerSlotRoutes: ReadonlyMap<string, readonly ApisixRoute[]>,
     serviceBundles: ReadonlyMap<string, ServiceBundle>,
   ): readonly ApisixRoute[] {

@@ -110,14 +110,18 @@ function read(obj: Plain, defaultNamespace: string): Reading {
   return reading;
 }
 
-function flatten(objects: readonly unknown[], out: unknown[]): void {
+/** Appends `objects` to `out` with `List`s expanded; true when there was a `List`. */
+function flatten(objects: readonly unknown[], out: unknown[]): boolean {
+  let lists = false;
   for (const obj of objects) {
-    if (isPlain(obj) && typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-      flatten(obj.items as unknown[], out);
+    if (isList(obj)) {
+      lists = true;
+      flatten((obj as Plain).items as unknown[], out);
     } else {
       out.push(obj);
     }
   }
+  return lists;
 }
 
 /**
@@ -140,49 +144,121 @@ function sameElements<T>(a: readonly T[], b: readonly T[] | undefined): boolean 
  */
 export function buildWorldState(objects: readonly unknown[], options: BuildWorldOptions = {}): WorldBuildResult {
   const defaultNamespace = options.defaultNamespace ?? 'default';
+  const patched = options.previous === undefined ? undefined : patchByIdentity(options.previous, objects, options);
+  if (patched !== undefined) return patched;
   const flat: unknown[] = [];
-  flatten(objects, flat);
+  const lists = flatten(objects, flat);
   const readings = flat.map((obj) => (isPlain(obj) ? read(obj, defaultNamespace) : undefined));
-  const result = (options.previous === undefined ? undefined : patchWorld(options.previous, readings, options)) ?? buildFull(flat, readings, options);
-  records.set(result.world, { defaultNamespace, readings, diagnostics: result.diagnostics });
+  const result = (options.previous === undefined ? undefined : patchByReadings(options.previous, readings, options)) ?? buildFull(flat, readings, options);
+  records.set(result.world, { defaultNamespace, objects: lists ? undefined : flat, readings, diagnostics: result.diagnostics });
   return result;
 }
 
 /** How each world was built, so the next build from mostly the same objects can patch it. */
 const records = new WeakMap<
   WorldState,
-  { readonly defaultNamespace: string; readonly readings: readonly (Reading | undefined)[]; readonly diagnostics: readonly WorldDiagnostic[] }
+  {
+    readonly defaultNamespace: string;
+    /** The input array (a copy: callers reuse theirs) when it held no `List`, so it lines up with `readings`. */
+    readonly objects: readonly unknown[] | undefined;
+    readonly readings: readonly (Reading | undefined)[];
+    readonly diagnostics: readonly WorldDiagnostic[];
+  }
 >();
 
 const MAX_PATCHED_OBJECTS = 64;
 
+function isList(obj: unknown): boolean {
+  return isPlain(obj) && typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items);
+}
+
 /**
  * The previous world with the objects that changed in place (same position, kind and key) swapped in; undefined when
- * anything else changed (objects added, removed, renamed, malformed, duplicated), and a full build is needed.
+ * anything else changed (objects added, removed, renamed, malformed, duplicated, a `List`), and a full build is
+ * needed. Unchanged objects are found by identity in one pass over the array, so one change costs O(objects)
+ * pointer comparisons, not O(objects) reads.
  */
-function patchWorld(previous: WorldState, readings: readonly (Reading | undefined)[], options: BuildWorldOptions): WorldBuildResult | undefined {
+function patchByIdentity(previous: WorldState, objects: readonly unknown[], options: BuildWorldOptions): WorldBuildResult | undefined {
   const record = records.get(previous);
   const defaultNamespace = options.defaultNamespace ?? 'default';
+  const before = record?.objects;
   if (
-    record?.defaultNamespace !== defaultNamespace ||
+    record === undefined ||
+    before === undefined ||
+    record.defaultNamespace !== defaultNamespace ||
+    before.length !== objects.length ||
+    (options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN) !== previous.clusterDomain ||
+    (options.controllerName ?? WEFT_CONTROLLER_NAME) !== previous.controllerName
+  ) {
+    return undefined;
+  }
+  const changed: number[] = [];
+  for (let i = 0; i < objects.length; i++) {
+    if (objects[i] === before[i]) continue;
+    changed.push(i);
+    if (changed.length > MAX_PATCHED_OBJECTS) return undefined;
+  }
+  if (changed.length === 0) return { world: previous, diagnostics: record.diagnostics };
+  const readings = record.readings.slice();
+  const changes: Change[] = [];
+  for (const i of changed) {
+    const obj = objects[i];
+    if (isList(obj)) return undefined;
+    const after = isPlain(obj) ? read(obj, defaultNamespace) : undefined;
+    const was = record.readings[i];
+    readings[i] = after;
+    if (after === was) continue;
+    if (after === undefined || was === undefined || after.kind === 'error' || was.kind === 'error') return undefined;
+    if (after.kind === 'ignored' && was.kind === 'ignored') continue;
+    if (after.kind === 'ignored' || was.kind === 'ignored' || after.kind !== was.kind || after.key !== was.key) return undefined;
+    changes.push({ kind: after.kind, key: after.key, before: was.view, after: after.view });
+  }
+  const world = changes.length === 0 ? previous : patchWorld(previous, changes);
+  if (world === undefined) return undefined;
+  records.set(world, { defaultNamespace, objects: objects.slice(), readings, diagnostics: record.diagnostics });
+  return { world, diagnostics: record.diagnostics };
+}
+
+/**
+ * The slower patch for input that held `List`s (positions in the flattened input do not line up with the caller's
+ * array): every object is read (cached per object) and readings are compared.
+ */
+function patchByReadings(previous: WorldState, readings: readonly (Reading | undefined)[], options: BuildWorldOptions): WorldBuildResult | undefined {
+  const record = records.get(previous);
+  if (
+    record === undefined ||
+    record.objects !== undefined ||
+    record.defaultNamespace !== (options.defaultNamespace ?? 'default') ||
     record.readings.length !== readings.length ||
     (options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN) !== previous.clusterDomain ||
     (options.controllerName ?? WEFT_CONTROLLER_NAME) !== previous.controllerName
   ) {
     return undefined;
   }
-  const changes: { readonly kind: KindName; readonly key: string; readonly before: View; readonly after: View }[] = [];
+  const changes: Change[] = [];
   for (let i = 0; i < readings.length; i++) {
     const after = readings[i];
-    const before = record.readings[i];
-    if (after === before) continue;
-    if (after === undefined || before === undefined || after.kind === 'error' || before.kind === 'error') return undefined;
-    if (after.kind === 'ignored' && before.kind === 'ignored') continue;
-    if (after.kind === 'ignored' || before.kind === 'ignored' || after.kind !== before.kind || after.key !== before.key) return undefined;
-    changes.push({ kind: after.kind, key: after.key, before: before.view, after: after.view });
+    const was = record.readings[i];
+    if (after === was) continue;
+    if (after === undefined || was === undefined || after.kind === 'error' || was.kind === 'error') return undefined;
+    if (after.kind === 'ignored' && was.kind === 'ignored') continue;
+    if (after.kind === 'ignored' || was.kind === 'ignored' || after.kind !== was.kind || after.key !== was.key) return undefined;
+    changes.push({ kind: after.kind, key: after.key, before: was.view, after: after.view });
     if (changes.length > MAX_PATCHED_OBJECTS) return undefined;
   }
-  if (changes.length === 0) return { world: previous, diagnostics: record.diagnostics };
+  const world = changes.length === 0 ? previous : patchWorld(previous, changes);
+  return world === undefined ? undefined : { world, diagnostics: record.diagnostics };
+}
+
+interface Change {
+  readonly kind: KindName;
+  readonly key: string;
+  readonly before: View;
+  readonly after: View;
+}
+
+/** `previous` with the changed views swapped in; undefined when a change cannot be applied in place. */
+function patchWorld(previous: WorldState, changes: readonly Change[]): WorldState | undefined {
   const world: { -readonly [K in keyof WorldState]: WorldState[K] } = { ...previous };
   const copied = new Set<string>();
   for (const change of changes) {
@@ -208,7 +284,7 @@ function patchWorld(previous: WorldState, readings: readonly (Reading | undefine
     next.set(change.key, change.after);
     (world as Record<string, unknown>)[field] = next;
   }
-  return { world, diagnostics: record.diagnostics };
+  return world;
 }
 
 const WORLD_FIELD = {

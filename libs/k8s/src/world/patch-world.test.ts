@@ -66,6 +66,8 @@ describe('buildWorldState - rebuild from a previous world', () => {
       (o) => o.push(svc('web', 99)),
       (o) => o.splice(2, 1),
       (o) => (o[2] = slice('web-a', 'api', '10.0.0.3')),
+      (o) => (o[1] = { kind: 'List', items: [svc('api', 81)] }),
+      (o) => (o[5] = 'not an object'),
     ];
     for (const editObjects of edits) {
       const objects: unknown[] = base();
@@ -76,6 +78,24 @@ describe('buildWorldState - rebuild from a previous world', () => {
       expect(content(patched.world)).toBe(content(fresh.world));
       expect(patched.diagnostics).toEqual(fresh.diagnostics);
     }
+  });
+
+  it('finds changed objects by identity in a fresh array too, and patches input that held a List', () => {
+    const objects = base();
+    const first = buildWorldState(objects).world;
+    const copy = objects.slice();
+    copy[0] = svc('web', 81);
+    const second = buildWorldState(copy, { previous: first }).world;
+    expect(second.endpointSlices).toBe(first.endpointSlices);
+    expect(second.services.get('shop/web')?.ports[0]?.port).toBe(81);
+
+    const items: unknown[] = base();
+    const listed: unknown[] = [{ kind: 'List', items }];
+    const fromList = buildWorldState(listed).world;
+    listed[0] = { kind: 'List', items: items.map((o, i) => (i === 3 ? slice('web-b', 'web', '10.0.0.7') : o)) };
+    const rebuilt = buildWorldState(listed, { previous: fromList }).world;
+    expect(rebuilt.services).toBe(fromList.services);
+    expect(content(rebuilt)).toBe(content(buildWorldState(listed).world));
   });
 
   it('a change to a duplicate that lost is not patched in', () => {
