@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CanonicalEncodingError, canonicalJson } from './canonical.js';
+import { CanonicalEncodingError, canonicalCopy, canonicalJson } from './canonical.js';
+import { parseJsonText } from './json-text.js';
 
 /** The same JSON value with every object's keys in reverse insertion order. */
 function reverseKeys(value: unknown): unknown {
@@ -99,8 +100,52 @@ describe('canonicalJson', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
         const encodedA = canonicalJson(a);
-        expect(canonicalJson(JSON.parse(encodedA))).toBe(encodedA);
-        if (encodedA === canonicalJson(b)) expect(JSON.parse(encodedA)).toEqual(JSON.parse(canonicalJson(b)));
+        expect(canonicalJson(parseJsonText(encodedA))).toBe(encodedA);
+        if (encodedA === canonicalJson(b)) expect(parseJsonText(encodedA)).toEqual(parseJsonText(canonicalJson(b)));
+      }),
+    );
+  });
+});
+
+describe('canonicalCopy', () => {
+  it('copies plain data with keys sorted and undefined fields dropped, sharing nothing with the input', () => {
+    const input = { b: [1, { d: undefined, c: -0 }], a: 'x' };
+    const copy = canonicalCopy(input);
+    expect(Object.keys(copy)).toEqual(['a', 'b']);
+    expect(copy).toEqual({ a: 'x', b: [1, { c: 0 }] });
+    expect(Object.is((copy.b[1] as { c: number }).c, 0)).toBe(true);
+    expect(copy.b).not.toBe(input.b);
+    expect(canonicalJson(copy)).toBe(canonicalJson(input));
+  });
+
+  it('keeps a "__proto__" key as data, and escaped keys as they are', () => {
+    const input = JSON.parse('{"__proto__":{"x":1}}') as Record<string, unknown>;
+    input['"'] = 0;
+    input['\\'] = 1;
+    const copy = canonicalCopy(input);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['"', '\\', '__proto__']);
+    expect(canonicalJson(copy)).toBe('{"\\"":0,"\\\\":1,"__proto__":{"x":1}}');
+  });
+
+  it('refuses what canonicalJson refuses, at the same path', () => {
+    for (const value of [{ a: [1, undefined] }, { a: { n: Number.NaN } }, { d: new Date(0) }, { f: () => 1 }]) {
+      let message = '';
+      try {
+        canonicalJson(value);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(() => canonicalCopy(value)).toThrow(CanonicalEncodingError);
+      expect(() => canonicalCopy(value)).toThrow(message);
+    }
+  });
+
+  it('property: the copy encodes as the original', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(canonicalCopy(value))).toBe(canonicalJson(value));
       }),
     );
   });

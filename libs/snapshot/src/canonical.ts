@@ -79,6 +79,67 @@ function encodeObject(value: object, path: PathStack, depth: number): string {
   return `${out}}`;
 }
 
+/**
+ * A plain-data copy of `value` with every object's keys in canonical (sorted) order and undefined properties left
+ * out, so `canonicalJson(copy) === canonicalJson(value)`. Refuses what `canonicalJson` refuses, with the same errors.
+ * Built by walking the value, not by `JSON.parse(canonicalJson(value))`: V8's JSON.parse can decode an escaped
+ * object key wrongly (`"\""` read back as `"\\"` once a `"\\"` key was seen; nodejs/node#63785), which made a
+ * snapshot hold other data than its hash covers.
+ */
+export function canonicalCopy<T>(value: T): T {
+  return copy(value, [], 0) as T;
+}
+
+function copy(value: unknown, path: PathStack, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) fail(path, `${String(value)} has no JSON form`);
+      // -0 has no JSON form of its own: it is written, and so read back, as 0.
+      return value === 0 ? 0 : value;
+    case 'object':
+      if (value === null) return null;
+      if (depth >= MAX_DEPTH) fail(path, `nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+      return Array.isArray(value) ? copyArray(value, path, depth) : copyObject(value, path, depth);
+    default:
+      return fail(path, `${typeof value} has no JSON form`);
+  }
+}
+
+function copyArray(list: readonly unknown[], path: PathStack, depth: number): unknown[] {
+  const out: unknown[] = new Array<unknown>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    path.push(i);
+    if (item === undefined) fail(path, 'undefined in an array');
+    out[i] = copy(item, path, depth + 1);
+    path.pop();
+  }
+  return out;
+}
+
+function copyObject(value: object, path: PathStack, depth: number): Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) fail(path, 'not a plain object');
+  const record = value as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const field = record[key];
+    if (field === undefined) continue;
+    path.push(key);
+    const item = copy(field, path, depth + 1);
+    // Assigning `__proto__` would set the prototype instead of making a data property, as JSON.parse does.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+    path.pop();
+  }
+  return out;
+}
+
 /** Field names repeat across resources (`id`, `nodes`, `host`…): quote each once. Bounded, as keys can be data. */
 const quotedKeys = new Map<string, string>();
 

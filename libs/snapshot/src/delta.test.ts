@@ -7,6 +7,7 @@ import { contentHash, normalizeResources, normalizeTrustBundle } from './content
 import type { SnapshotContent } from './content.js';
 import { applyDelta, countChanges, diffResources, isEmptyDelta } from './delta.js';
 import { DeltaApplyError, DuplicateResourceIdError, UnknownKindError } from './errors.js';
+import { parseJsonText } from './json-text.js';
 import { arbContentPair, arbSnapshotContent } from './testing/arbitraries.js';
 import { mkLargeResources, mkResources, mkRoute, mkUpstream, testCertificatePem } from './testing/builders.js';
 
@@ -87,7 +88,7 @@ describe('applyDelta', () => {
         expect(canonicalContent(result)).toBe(canonicalContent(b));
         expect(contentHash(result.resources, result.trustBundle)).toBe(contentHash(b.resources, b.trustBundle));
         // The delta survives the wire.
-        const viaJson = applyDelta(a, JSON.parse(JSON.stringify(delta)) as typeof delta);
+        const viaJson = applyDelta(a, parseJsonText(JSON.stringify(delta)) as typeof delta);
         expect(canonicalContent(viaJson)).toBe(canonicalContent(b));
       }),
       { numRuns: 150 },
@@ -116,7 +117,7 @@ describe('applyDelta', () => {
       fc.property(arbSnapshotContent(), (c) => {
         expect(diffResources(c, c)).toEqual({ changes: {} });
         // Equal config in fresh objects, in another order.
-        const copy = JSON.parse(JSON.stringify(c)) as SnapshotContent;
+        const copy = parseJsonText(JSON.stringify(c)) as SnapshotContent;
         const shuffled: SnapshotContent = {
           resources: Object.fromEntries(Object.entries(copy.resources).map(([k, list]) => [k, [...list].reverse()])) as unknown as ApisixResources,
           trustBundle: [...copy.trustBundle].reverse(),

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical.js';
+import { canonicalCopy, canonicalJson } from './canonical.js';
 
 /**
  * Resources that this library deep-froze itself. Only those may have their encoding cached: an object frozen by
@@ -39,8 +39,8 @@ export function encodingOf(resource: object): string {
  */
 export function freezeCanonicalCopy<T extends object>(resource: T): T {
   if (deepFrozen.has(resource)) return resource;
-  const encoded = canonicalJson(resource);
-  const copy = deepFreeze(JSON.parse(encoded) as T);
-  encodings.set(copy, encoded);
+  const copy = deepFreeze(canonicalCopy(resource));
+  // Encoded from the copy itself, so the cached encoding is that of the data the snapshot holds.
+  encodings.set(copy, canonicalJson(copy));
   return copy;
 }

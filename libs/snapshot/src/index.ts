@@ -3,7 +3,7 @@
  * validation (APISIX schemas + references), diff and apply.
  */
 export { buildSnapshot, isSchemaSupported, restoreSnapshot, snapshotByteSize } from './build.js';
-export { CanonicalEncodingError, canonicalJson } from './canonical.js';
+export { CanonicalEncodingError, canonicalCopy, canonicalJson } from './canonical.js';
 export { checkConsistency } from './consistency.js';
 export { contentByteLength, contentHash, normalizeResources, normalizeTrustBundle } from './content.js';
 export { applyDelta, countChanges, diffResources, isEmptyDelta } from './delta.js';
@@ -19,6 +19,7 @@ export {
   UnknownKindError,
   UnsupportedSchemaError,
 } from './errors.js';
+export { JsonTextError, parseJsonText } from './json-text.js';
 export { applySnapshotDelta, diffSnapshots } from './snapshot-delta.js';
 export { assertValidSnapshot, validateResources, validateSnapshot, validateTrustBundle } from './validate/index.js';
 export { compareVersions, normalizeVersion } from './version.js';

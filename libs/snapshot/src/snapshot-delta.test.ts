@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from './build.js';
 import { countChanges } from './delta.js';
 import { DeltaBaseMismatchError, HashMismatchError, UnsupportedSchemaError } from './errors.js';
+import { parseJsonText } from './json-text.js';
 import { applySnapshotDelta, diffSnapshots } from './snapshot-delta.js';
 import { arbContentPair } from './testing/arbitraries.js';
 import { mkRoute, mkUpstream } from './testing/builders.js';
@@ -69,7 +70,7 @@ describe('diffSnapshots / applySnapshotDelta', () => {
         );
         let current = chain[0]!;
         for (const next of chain.slice(1)) {
-          current = applySnapshotDelta(current, JSON.parse(JSON.stringify(diffSnapshots(current, next))) as ReturnType<typeof diffSnapshots>);
+          current = applySnapshotDelta(current, parseJsonText(JSON.stringify(diffSnapshots(current, next))) as ReturnType<typeof diffSnapshots>);
           expect(current.meta).toEqual(next.meta);
         }
       }),
