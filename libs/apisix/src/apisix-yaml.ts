@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { APISIX_KINDS } from '@weft/model';
 import type { ApisixResources } from '@weft/model';
 import { stringify } from 'yaml';
-import { canonicalJson } from '@weft/snapshot';
+import { canonicalCopy } from '@weft/snapshot';
 import type { WriteApisixYamlOptions, WriteApisixYamlResult } from './contract.js';
 import { InvalidResourceError } from './errors.js';
 
@@ -22,7 +22,7 @@ export function renderApisixYaml(resources: ApisixResources): string {
       if (ids.has(item.id)) throw new InvalidResourceError(`${kind}: duplicate id ${item.id}`);
       ids.add(item.id);
       // Canonical key order so an unchanged state gives identical bytes.
-      return JSON.parse(canonicalJson(item)) as unknown;
+      return canonicalCopy(item);
     });
   }
   const text = stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
