@@ -32,7 +32,8 @@ export default tseslint.config(
             { sourceTag: 'layer:apisix', onlyDependOnLibsWithTags: ['layer:model', 'layer:snapshot', 'layer:telemetry'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib'] },
+            // Benchmarks measure the real pieces: the apps' classes and the harness's real servers.
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:e2e'] },
           ],
         },
       ],

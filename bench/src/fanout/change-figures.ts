@@ -1,0 +1,66 @@
+/** Figures of one published change as the agents applied it. */
+import type { AppliedReport } from './protocol.js';
+import type { PassResult, PassTimings } from './publish-pass.js';
+import { distribution, round } from './stats.js';
+import type { Distribution } from './stats.js';
+
+export interface ChangeFigures {
+  readonly what: string;
+  readonly scopesPublished: number;
+  readonly agents: number;
+  /** Change made → agent applied (edit, world rebuild, translate, publish of every scope, delivery, apply). */
+  readonly endToEndMs: Distribution;
+  /** Change made → the agent's scope published. */
+  readonly publishedMs: Distribution;
+  /** Scope published → the agent received it (NATS and the bus's reading). */
+  readonly deliveryMs: Distribution;
+  /** Received → applied (the agent's CPU work, queued behind other agents of the same process). */
+  readonly applyMs: Distribution;
+  readonly bytesPerAgent: Distribution;
+  readonly updates: Record<string, number>;
+  readonly pipelineMs: { readonly [K in keyof PassTimings]: number };
+}
+
+export function changeFigures(what: string, pass: PassResult, reports: readonly AppliedReport[]): ChangeFigures {
+  const updates: Record<string, number> = {};
+  for (const r of reports) updates[r.update] = (updates[r.update] ?? 0) + 1;
+  return {
+    what,
+    scopesPublished: pass.versions.size,
+    agents: reports.length,
+    endToEndMs: distribution(reports.map((r) => r.appliedAt - pass.startedAt)),
+    publishedMs: distribution(reports.map((r) => (pass.publishedAt.get(r.scope) ?? pass.startedAt) - pass.startedAt)),
+    deliveryMs: distribution(reports.map((r) => r.receivedAt - (pass.publishedAt.get(r.scope) ?? pass.startedAt))),
+    applyMs: distribution(reports.map((r) => r.appliedAt - r.receivedAt)),
+    bytesPerAgent: distribution(reports.map((r) => r.bytes), 0),
+    updates,
+    pipelineMs: roundTimings(pass.timings),
+  };
+}
+
+export function roundTimings(t: PassTimings): ChangeFigures['pipelineMs'] {
+  return {
+    totalMs: round(t.totalMs),
+    translateMs: round(t.translateMs),
+    checkMs: round(t.checkMs),
+    publishMs: round(t.publishMs),
+    assignMs: round(t.assignMs),
+  };
+}
+
+/** Waits until every agent whose scope the pass published has applied that version; returns their first reports. */
+export async function appliedByAll(
+  pool: { readonly applied: readonly AppliedReport[]; until(what: string, done: () => boolean, timeoutMs: number): Promise<void> },
+  pass: PassResult,
+  agentScopes: ReadonlyMap<string, string>,
+  timeoutMs: number,
+): Promise<AppliedReport[]> {
+  const expected = [...agentScopes].filter(([, scope]) => pass.versions.has(scope)).length;
+  const firstReports = () => {
+    const byAgent = new Map<string, AppliedReport>();
+    for (const r of pool.applied) if (pass.versions.get(r.scope) === r.version && !byAgent.has(r.agent)) byAgent.set(r.agent, r);
+    return byAgent;
+  };
+  await pool.until(`${expected} agents applying the change`, () => firstReports().size >= expected, timeoutMs);
+  return [...firstReports().values()];
+}

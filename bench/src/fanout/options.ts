@@ -1,0 +1,51 @@
+/** Command-line options of bench:fanout. */
+import { parseArgs } from 'node:util';
+
+export interface FanoutOptions {
+  readonly agents: number;
+  readonly processes: number;
+  /** Mesh size for the single-agent measures (RSS, full resync, bytes of a single-endpoint change). */
+  readonly services: number;
+  /** Mesh size for the fan-out to all agents. */
+  readonly fanoutServices: number;
+  readonly routeChanges: number;
+  readonly timeoutMs: number;
+}
+
+export class OptionsError extends Error {
+  override readonly name = 'OptionsError';
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new OptionsError(`--${name} must be a positive integer (got ${value})`);
+  return n;
+}
+
+// Above this, 1,000 agents each holding their scope no longer fit this machine's memory and CPU (see the report).
+const DEFAULT_FANOUT_SERVICES_CAP = 500;
+
+export function parseOptions(argv: readonly string[]): FanoutOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      agents: { type: 'string' },
+      processes: { type: 'string' },
+      services: { type: 'string' },
+      'fanout-services': { type: 'string' },
+      'route-changes': { type: 'string' },
+      'timeout-s': { type: 'string' },
+    },
+    strict: true,
+  });
+  const services = positive('services', values.services, 10_000);
+  return {
+    agents: positive('agents', values.agents, 1000),
+    processes: positive('processes', values.processes, 4),
+    services,
+    fanoutServices: positive('fanout-services', values['fanout-services'], Math.min(services, DEFAULT_FANOUT_SERVICES_CAP)),
+    routeChanges: positive('route-changes', values['route-changes'], 2),
+    timeoutMs: positive('timeout-s', values['timeout-s'], 600) * 1000,
+  };
+}
