@@ -3,11 +3,11 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { Logger } from '@weft/telemetry';
 import type { BusContext } from './context.js';
+import { EventStream } from './event-stream.js';
 import { BusError, IntegrityError, PublishError } from './errors.js';
 import { checkSchema, schemaMajor } from './frame.js';
 import { validateAgentId, validateScopeId } from './ids.js';
 import { followOrdered } from './ordered.js';
-import { EventQueue } from './queue.js';
 
 /** Format of assignment documents `{ "scope": "<scope id>" }`; a watcher refuses a major it does not know. */
 export const ASSIGNMENT_SCHEMA = '1.0';
@@ -87,20 +87,17 @@ export function watchAssignment(ctx: BusContext, agent: string): AssignmentWatch
   return new AssignmentWatcher(ctx, validateAgentId(agent));
 }
 
-class AssignmentWatcher implements AssignmentWatch {
+class AssignmentWatcher extends EventStream<string> implements AssignmentWatch {
   readonly agent: string;
   readonly #log: Logger;
-  readonly #queue: EventQueue<string>;
-  readonly #abort = new AbortController();
-  readonly #done: Promise<void>;
   #cursor = 0;
   #last: string | undefined;
 
   constructor(ctx: BusContext, agent: string) {
+    super(ctx);
     this.agent = agent;
     this.#log = ctx.logger.child({ watch: 'assignment', agent });
-    this.#queue = new EventQueue<string>(() => this.close());
-    this.#done = followOrdered(ctx, {
+    this.done = followOrdered(ctx, {
       stream: ctx.names.assignStream,
       filter: ctx.names.assignSubject(agent),
       startAt: () =>
@@ -112,25 +109,9 @@ class AssignmentWatcher implements AssignmentWatch {
         this.#onMessage(m);
       },
       maxMessages: 8,
-      signal: this.#abort.signal,
+      signal: this.abort.signal,
       log: this.#log,
     });
-    ctx.closing.addEventListener('abort', () => void this.close(), { once: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<string> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  async close(): Promise<void> {
-    if (this.#abort.signal.aborted) return this.#done;
-    this.#abort.abort();
-    this.#queue.end();
-    await this.#done;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 
   #onMessage(m: JsMsg): void {
@@ -139,7 +120,7 @@ class AssignmentWatcher implements AssignmentWatch {
       const scope = parseAssignment(m.json<unknown>());
       if (scope === this.#last) return;
       this.#last = scope;
-      this.#queue.push(scope);
+      this.queue.push(scope);
     } catch (err) {
       const error = err instanceof BusError ? err : new IntegrityError(`unreadable assignment on ${m.subject}`, { cause: err });
       this.#log.warn({ subject: m.subject, err: error }, 'assignment refused');

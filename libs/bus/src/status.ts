@@ -4,11 +4,11 @@ import { headers } from '@nats-io/transport-node';
 import type { Logger } from '@weft/telemetry';
 import { Backoff } from './backoff.js';
 import type { BusContext } from './context.js';
+import { EventStream } from './event-stream.js';
 import { BusError, IntegrityError, PublishError } from './errors.js';
 import { checkSchema, schemaMajor } from './frame.js';
 import { validateAgentId, validateScopeId } from './ids.js';
 import { followOrdered } from './ordered.js';
-import { EventQueue } from './queue.js';
 import { parseVersion } from './version.js';
 import type { AgentStatus, StatusEvent } from './types.js';
 
@@ -63,38 +63,19 @@ export async function listStatus(ctx: BusContext): Promise<AgentStatus[]> {
   return [...latest.values()].sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
 }
 
-class StatusWatcher implements StatusWatch {
+class StatusWatcher extends EventStream<StatusEvent> implements StatusWatch {
   readonly #ctx: BusContext;
   readonly #log: Logger;
   readonly #majors: readonly number[];
-  readonly #queue: EventQueue<StatusEvent>;
-  readonly #abort = new AbortController();
-  readonly #done: Promise<void>;
   #cursor = 0;
   #caughtUp = false;
 
   constructor(ctx: BusContext, majors: readonly number[]) {
+    super(ctx);
     this.#ctx = ctx;
     this.#log = ctx.logger.child({ watch: 'status' });
     this.#majors = majors;
-    this.#queue = new EventQueue<StatusEvent>(() => this.close());
-    this.#done = this.#run();
-    ctx.closing.addEventListener('abort', () => void this.close(), { once: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<StatusEvent> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  async close(): Promise<void> {
-    if (this.#abort.signal.aborted) return this.#done;
-    this.#abort.abort();
-    this.#queue.end();
-    await this.#done;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    this.done = this.#run();
   }
 
   async #run(): Promise<void> {
@@ -106,9 +87,9 @@ class StatusWatcher implements StatusWatch {
         if (info.state.messages === 0) this.#markCaughtUp();
         break;
       } catch (err) {
-        if (this.#abort.signal.aborted) return;
+        if (this.abort.signal.aborted) return;
         this.#log.warn({ err }, 'reading the status stream failed; retrying');
-        await backoff.wait(this.#abort.signal);
+        await backoff.wait(this.abort.signal);
       }
     }
     await followOrdered(this.#ctx, {
@@ -124,14 +105,14 @@ class StatusWatcher implements StatusWatch {
         if (!this.#caughtUp && m.info.pending === 0) this.#markCaughtUp();
       },
       maxMessages: 256,
-      signal: this.#abort.signal,
+      signal: this.abort.signal,
       log: this.#log,
     });
   }
 
   #markCaughtUp(): void {
     this.#caughtUp = true;
-    this.#queue.push({ type: 'caught-up' });
+    this.queue.push({ type: 'caught-up' });
   }
 
   #onMessage(m: JsMsg): void {
@@ -140,11 +121,11 @@ class StatusWatcher implements StatusWatch {
       const agent = this.#ctx.names.agentOfStatusSubject(m.subject);
       const status = parseStatus(m.json<unknown>());
       if (status.agent !== agent) throw new IntegrityError(`status of agent ${status.agent} published on ${m.subject}`);
-      this.#queue.push({ type: 'status', status });
+      this.queue.push({ type: 'status', status });
     } catch (err) {
       const error = err instanceof BusError ? err : new IntegrityError(`unreadable status on ${m.subject}`, { cause: err });
       this.#log.warn({ subject: m.subject, err: error }, 'status refused');
-      this.#queue.push({ type: 'refused', subject: m.subject, error });
+      this.queue.push({ type: 'refused', subject: m.subject, error });
     }
   }
 }

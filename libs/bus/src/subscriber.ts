@@ -4,13 +4,13 @@ import type { Logger } from '@weft/telemetry';
 import { Backoff } from './backoff.js';
 import { ChunkAssembler, decodeBody } from './codec.js';
 import type { BusContext } from './context.js';
+import { EventStream } from './event-stream.js';
 import { IntegrityError, SchemaMajorError } from './errors.js';
 import { checkSchema, FRAME_HEADERS, readFrameHeader, schemaMajor } from './frame.js';
 import type { FrameHeader } from './frame.js';
 import { readFullState } from './full-reader.js';
 import { validateScopeId } from './ids.js';
 import { followOrdered } from './ordered.js';
-import { EventQueue } from './queue.js';
 import { formatVersion, parseVersion } from './version.js';
 import type { FullReason, ScopeMessage } from './types.js';
 
@@ -45,16 +45,13 @@ export function subscribeScope(ctx: BusContext, scope: string, options: Subscrib
   return new ScopeFollower(ctx, scope, from, options.acceptSchemaMajors ?? [schemaMajor(SNAPSHOT_SCHEMA)]);
 }
 
-class ScopeFollower implements ScopeSubscription {
+class ScopeFollower extends EventStream<ScopeMessage> implements ScopeSubscription {
   readonly scope: string;
   readonly #ctx: BusContext;
   readonly #log: Logger;
   readonly #majors: readonly number[];
   readonly #from: number | undefined;
-  readonly #queue: EventQueue<ScopeMessage>;
-  readonly #abort = new AbortController();
   readonly #assembler = new ChunkAssembler();
-  readonly #done: Promise<void>;
   /** Version of the state the reader holds. */
   #have: number | undefined;
   /** Highest version dealt with: delivered, or refused. */
@@ -64,37 +61,21 @@ class ScopeFollower implements ScopeSubscription {
   #refused = new Set<string>();
 
   constructor(ctx: BusContext, scope: string, from: number | undefined, majors: readonly number[]) {
+    super(ctx);
     this.scope = scope;
     this.#ctx = ctx;
     this.#log = ctx.logger.child({ scope });
     this.#majors = majors;
     this.#from = from;
-    this.#queue = new EventQueue<ScopeMessage>(() => this.close());
-    this.#done = this.#run();
-    ctx.closing.addEventListener('abort', () => void this.close(), { once: true });
+    this.done = this.#run();
   }
 
   get version(): string | undefined {
     return this.#have === undefined ? undefined : formatVersion(this.#have);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<ScopeMessage> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  async close(): Promise<void> {
-    if (this.#abort.signal.aborted) return this.#done;
-    this.#abort.abort();
-    this.#queue.end();
-    await this.#done;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
   get #closed(): boolean {
-    return this.#abort.signal.aborted;
+    return this.abort.signal.aborted;
   }
 
   async #run(): Promise<void> {
@@ -106,7 +87,7 @@ class ScopeFollower implements ScopeSubscription {
       } catch (err) {
         if (this.#closed) return;
         this.#log.warn({ err }, 'reading the scope failed; retrying');
-        await backoff.wait(this.#abort.signal);
+        await backoff.wait(this.abort.signal);
       }
     }
     await followOrdered(this.#ctx, {
@@ -118,7 +99,7 @@ class ScopeFollower implements ScopeSubscription {
         await this.#onFrame(m);
       },
       maxMessages: 64,
-      signal: this.#abort.signal,
+      signal: this.abort.signal,
       log: this.#log,
     });
   }
@@ -182,7 +163,7 @@ class ScopeFollower implements ScopeSubscription {
       }
       this.#have = version;
       this.#position = version;
-      this.#queue.push({ type: 'delta', meta: { ...frame.meta, baseVersion: frame.meta.baseVersion ?? '' }, document, bytes: bytes.length });
+      this.queue.push({ type: 'delta', meta: { ...frame.meta, baseVersion: frame.meta.baseVersion ?? '' }, document, bytes: bytes.length });
       return;
     }
     const reason: FullReason = frame.kind === 'reset' ? 'reset' : this.#have === undefined ? 'initial' : 'behind';
@@ -199,7 +180,7 @@ class ScopeFollower implements ScopeSubscription {
         this.#have = version;
         this.#position = Math.max(this.#position, version);
         this.#assembler.reset();
-        this.#queue.push({ type: 'full', meta: read.meta, document: read.document, reason, bytes: read.bytes });
+        this.queue.push({ type: 'full', meta: read.meta, document: read.document, reason, bytes: read.bytes });
         return;
       }
       if (read.state === 'refused' && (read.version === undefined || Number(read.version) >= min)) {
@@ -213,7 +194,7 @@ class ScopeFollower implements ScopeSubscription {
         this.#refuse(formatVersion(min), new IntegrityError(`no full state at version ${min} or later for scope ${this.scope}`));
         return;
       }
-      await backoff.wait(this.#abort.signal);
+      await backoff.wait(this.abort.signal);
     }
   }
 
@@ -224,7 +205,7 @@ class ScopeFollower implements ScopeSubscription {
     this.#refused.add(key);
     if (this.#refused.size > 256) this.#refused = new Set([key]);
     this.#log.warn({ version, err: error }, 'version refused');
-    this.#queue.push({ type: 'refused', version, error });
+    this.queue.push({ type: 'refused', version, error });
   }
 
   async #latestRecordVersion(): Promise<number | undefined> {
