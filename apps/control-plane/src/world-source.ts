@@ -1,18 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { FolderSource, KubeHttp, KubernetesSource, parseManifests, RouteStatusWriter } from '@weft/k8s';
-import type { KubeObject, ManifestParser, WorldSource } from '@weft/k8s';
+import { FolderSource, KubeHttp, KubernetesSource, parseManifestFile, RouteStatusWriter } from '@weft/k8s';
+import type { WorldSource } from '@weft/k8s';
 import { WEFT_CONTROLLER_NAME } from '@weft/model';
 import type { Logger } from '@weft/telemetry';
 import type { ControlPlaneConfig } from './config.js';
-
-/** Reads a manifest file through the same parser `weftctl render` uses. */
-export const parseManifestFile: ManifestParser = (text, file) => {
-  const parsed = parseManifests(text, file);
-  return {
-    objects: parsed.objects as KubeObject[],
-    problems: parsed.diagnostics.map((d) => `${d.object}: ${d.message}`),
-  };
-};
 
 export interface WorldInput {
   readonly source: WorldSource;

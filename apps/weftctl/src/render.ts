@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { renderApisixYaml } from '@weft/apisix';
-import { buildWorldState, FolderSource, parseManifests } from '@weft/k8s';
-import type { KubeObject } from '@weft/k8s';
+import { buildWorldState, FolderSource, parseManifestFile } from '@weft/k8s';
 import type { MeshConfig } from '@weft/model';
 import { translate } from '@weft/translate';
 import { createLogger } from '@weft/telemetry';
@@ -32,10 +31,7 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
   if (info?.isDirectory() !== true) throw new RenderError(`--manifests ${options.manifests}: not a folder`);
   const source = new FolderSource(options.manifests, {
     log: createLogger({ component: 'weftctl', level: 'silent' }),
-    parse: (text, file) => {
-      const parsed = parseManifests(text, file);
-      return { objects: parsed.objects as KubeObject[], problems: parsed.diagnostics.map((d) => `${d.object}: ${d.message}`) };
-    },
+    parse: parseManifestFile,
   });
   const set = await source.readOnce();
   const built = buildWorldState(set.objects, { clusterDomain: options.clusterDomain });

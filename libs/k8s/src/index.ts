@@ -7,7 +7,7 @@ export { Coalescer } from './source/coalescer.js';
 export { buildWorldState, MalformedObjectError, parseManifests } from './world/index.js';
 export { mergeRouteParents, parentRefKey } from './status/route-status.js';
 export { RouteStatusWriter } from './status/route-status-writer.js';
-export { FolderSource } from './source/folder-source.js';
+export { FolderSource, parseManifestFile } from './source/folder-source.js';
 export { KubernetesSource } from './source/kubernetes-source.js';
 export { LabelSelectorError, matchesLabelSelector, parseLabelSelector } from './source/label-selector.js';
 export type { KubeList, WatchEvent } from './client/kube-http.js';

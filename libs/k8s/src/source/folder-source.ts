@@ -4,11 +4,18 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Logger } from '@weft/telemetry';
 import type { KubeObject } from '../client/kube-object.js';
+import { parseManifests } from '../world/parse-manifests.js';
 import { Coalescer } from './coalescer.js';
 import type { ObjectSet, WorldSource } from './world-source.js';
 
 /** Turns one file's text into objects, or reports why it cannot. */
 export type ManifestParser = (text: string, file: string) => { readonly objects: readonly KubeObject[]; readonly problems: readonly string[] };
+
+/** The manifest parser of the world builder, as a FolderSource parser: YAML/JSON documents, problems as text. */
+export const parseManifestFile: ManifestParser = (text, file) => {
+  const parsed = parseManifests(text, file);
+  return { objects: parsed.objects as KubeObject[], problems: parsed.diagnostics.map((d) => `${d.object}: ${d.message}`) };
+};
 
 export interface FolderSourceOptions {
   readonly log: Logger;
