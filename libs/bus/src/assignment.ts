@@ -1,4 +1,3 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
 import type { JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { Logger } from '@weft/telemetry';
@@ -7,7 +6,7 @@ import { EventStream } from './event-stream.js';
 import { BusError, IntegrityError, PublishError } from './errors.js';
 import { checkSchema, schemaMajor } from './frame.js';
 import { validateAgentId, validateScopeId } from './ids.js';
-import { followOrdered } from './ordered.js';
+import { followOrdered, latestThenAfter } from './ordered.js';
 
 /** Format of assignment documents `{ "scope": "<scope id>" }`; a watcher refuses a major it does not know. */
 export const ASSIGNMENT_SCHEMA = '1.0';
@@ -100,10 +99,7 @@ class AssignmentWatcher extends EventStream<string> implements AssignmentWatch {
     this.done = followOrdered(ctx, {
       stream: ctx.names.assignStream,
       filter: ctx.names.assignSubject(agent),
-      startAt: () =>
-        this.#cursor === 0
-          ? { deliver_policy: DeliverPolicy.LastPerSubject }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#cursor + 1 },
+      startAt: () => latestThenAfter(this.#cursor),
       onMessage: (m) => {
         this.#cursor = m.seq;
         this.#onMessage(m);

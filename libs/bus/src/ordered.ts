@@ -1,3 +1,4 @@
+import { DeliverPolicy } from '@nats-io/jetstream';
 import type { ConsumerMessages, ConsumerNotification, JsMsg, OrderedConsumerOptions } from '@nats-io/jetstream';
 import type { Logger } from '@weft/telemetry';
 import { Backoff } from './backoff.js';
@@ -13,6 +14,16 @@ export interface FollowOptions {
   readonly maxMessages: number;
   readonly signal: AbortSignal;
   readonly log: Logger;
+}
+
+/**
+ * Start of a watch over "latest value per subject" streams (status, assignments): every subject's latest message
+ * first, then, after a recreation, the messages after `cursor` (the last stream sequence handled).
+ */
+export function latestThenAfter(cursor: number): Partial<OrderedConsumerOptions> {
+  return cursor === 0
+    ? { deliver_policy: DeliverPolicy.LastPerSubject }
+    : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: cursor + 1 };
 }
 
 // After these, NATS.js 3.4 recreates an ordered consumer itself but keeps the old pull's pending count,

@@ -1,4 +1,3 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
 import type { JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { Logger } from '@weft/telemetry';
@@ -8,7 +7,7 @@ import { EventStream } from './event-stream.js';
 import { BusError, IntegrityError, PublishError } from './errors.js';
 import { checkSchema, schemaMajor } from './frame.js';
 import { validateAgentId, validateScopeId } from './ids.js';
-import { followOrdered } from './ordered.js';
+import { followOrdered, latestThenAfter } from './ordered.js';
 import { parseVersion } from './version.js';
 import type { AgentStatus, StatusEvent } from './types.js';
 
@@ -95,10 +94,7 @@ class StatusWatcher extends EventStream<StatusEvent> implements StatusWatch {
     await followOrdered(this.#ctx, {
       stream,
       filter: this.#ctx.names.statusSubjects,
-      startAt: () =>
-        this.#cursor === 0
-          ? { deliver_policy: DeliverPolicy.LastPerSubject }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#cursor + 1 },
+      startAt: () => latestThenAfter(this.#cursor),
       onMessage: (m) => {
         this.#cursor = m.seq;
         this.#onMessage(m);
