@@ -2,13 +2,13 @@ import { stat } from 'node:fs/promises';
 import { renderApisixYaml } from '@weft/apisix';
 import { buildWorldState, FolderSource, parseManifestFile } from '@weft/k8s';
 import type { MeshConfig } from '@weft/model';
-import { translate } from '@weft/translate';
+import { resourcesForClient, translate } from '@weft/translate';
 import { createLogger } from '@weft/telemetry';
 import { stringify } from 'yaml';
 
 export interface RenderOptions {
   readonly manifests: string;
-  /** `namespace/pod`: print only what this workload receives. */
+  /** `namespace/pod`: print only what this workload's agent serves. */
   readonly workload?: string;
   readonly format: 'json' | 'yaml';
   readonly clusterDomain: string;
@@ -52,8 +52,10 @@ export async function renderManifests(options: RenderOptions): Promise<RenderRes
       `workload ${options.workload} is not in the mesh (a Pod with that namespace/name and an IP); known: ${known.slice(0, 20).join(', ') || 'none'}`,
     );
   }
-  const resources = mesh.scopes[scope];
-  if (resources === undefined) throw new RenderError(`scope ${scope} of ${options.workload} has no config`);
+  const shared = mesh.scopes[scope];
+  if (shared === undefined) throw new RenderError(`scope ${scope} of ${options.workload} has no config`);
+  // What the workload's agent serves: the scope as seen from the workload's namespace.
+  const resources = resourcesForClient(shared, options.workload.slice(0, options.workload.indexOf('/')));
   const output = options.format === 'yaml' ? renderApisixYaml(resources) : `${JSON.stringify({ workload: options.workload, scope, ...resources }, null, 2)}\n`;
   return { output, warnings };
 }

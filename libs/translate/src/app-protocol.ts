@@ -18,8 +18,19 @@ export function portProtocol(appProtocol: string | undefined, portName: string):
       return { scheme: 'grpc', websocket: false };
     case 'kubernetes.io/ws':
     case 'ws':
+    case 'kubernetes.io/wss':
+    case 'wss':
       return { scheme: 'http', websocket: true };
     default:
       return { scheme: 'http', websocket: false };
   }
+}
+
+/**
+ * Whether a port declares TLS (`https`, `kubernetes.io/wss`, or a port name starting `https`). The sidecar originates
+ * TLS only towards ExternalName Services (the app talks plain HTTP to it); in-mesh ports are secured by mesh mTLS.
+ */
+export function declaresTls(appProtocol: string | undefined, portName: string): boolean {
+  const declared = (appProtocol ?? portName.split('-')[0] ?? '').toLowerCase();
+  return declared === 'https' || declared === 'kubernetes.io/wss' || declared === 'wss';
 }

@@ -1,4 +1,5 @@
 import type { ServiceView } from '@weft/model';
+import { SHORT_HOST_NAMESPACE_LABEL } from './client-view.js';
 
 /** The names a client may use for a Service: `name`, `name.ns`, `name.ns.svc`, `name.ns.svc.<domain>`. */
 export function serviceNames(service: ServiceView, clusterDomain: string): string[] {
@@ -27,4 +28,14 @@ function takesBareHost(service: ServiceView, port: number): boolean {
   const ports = service.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port);
   if (ports.includes(80)) return port === 80;
   return ports.length > 0 && port === Math.min(...ports);
+}
+
+const labelsByNamespace = new Map<string, Readonly<Record<string, string>>>();
+
+/** Labels of a route whose hosts are {@link serviceHosts}: one shared object per namespace. */
+export function shortHostLabels(service: ServiceView): Readonly<Record<string, string>> {
+  const ns = service.metadata.namespace;
+  let labels = labelsByNamespace.get(ns);
+  if (labels === undefined) labelsByNamespace.set(ns, (labels = Object.freeze({ [SHORT_HOST_NAMESPACE_LABEL]: ns })));
+  return labels;
 }

@@ -25,6 +25,12 @@ function toGenericRule(rule: HttpRouteRuleView): GenericRule {
     const attempts = rule.retry.attempts ?? 1;
     if (attempts < 0) problems.push('retry.attempts must not be negative');
     else retries = attempts;
+    // APISIX retries a request on the next endpoint after a connection error or timeout, at once: it cannot retry on
+    // a response status, nor wait between tries, and the spec forbids claiming a backoff that is not honoured.
+    if (rule.retry.codes.length > 0) {
+      problems.push(`retry.codes [${rule.retry.codes.join(', ')}] is not supported: the sidecar retries connection errors and timeouts only; remove codes`);
+    }
+    if (rule.retry.backoff !== undefined) problems.push('retry.backoff is not supported: the sidecar retries at once; remove backoff');
   }
   return {
     matches: rule.matches.map((m) => planHttpMatch(m, [OUTBOUND_VAR])),

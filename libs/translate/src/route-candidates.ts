@@ -2,8 +2,9 @@ import type { ApisixRoute, ApisixTimeout, ObjectMetaView, ParentRefView, RouteFi
 import type { RefProblem, UpstreamVariant } from './backends.js';
 import { abortAll, planBackends } from './backends.js';
 import { FILTER_HANDLERS } from './filters/index.js';
+import { redirectForPort } from './filters/request-redirect.js';
 import type { PluginDraft } from './filters/index.js';
-import { serviceHosts } from './hosts.js';
+import { serviceHosts, shortHostLabels } from './hosts.js';
 import { resourceId, resourceName } from './ids.js';
 import type { MatchResult } from './matches.js';
 import { isServiceParent, resolveParent } from './refs.js';
@@ -144,14 +145,16 @@ export function translateGenericRoute(world: WorldState, route: GenericRoute): R
         const plan = planned[r];
         if (plan === undefined) return;
         rule.matches.forEach((match, m) => {
-          const plugins = plan.plugins[m];
-          if (!match.ok || plugins === undefined) return;
+          const rulePlugins = plan.plugins[m];
+          if (!match.ok || rulePlugins === undefined) return;
+          const plugins = redirectForPort(rulePlugins, port.port);
           const apisix: ApisixRoute = {
             id: resourceId(route.idPrefix, namespace, name, parentIndex, port.port, r, m),
             name: resourceName(`${route.kind} ${namespace}/${name} rule ${r} match ${m}`),
             ...(match.plan.uri === undefined ? {} : { uri: match.plan.uri }),
             ...(match.plan.uris === undefined ? {} : { uris: match.plan.uris }),
             hosts,
+            labels: shortHostLabels(parent.service),
             ...(match.plan.methods === undefined ? {} : { methods: match.plan.methods }),
             vars: match.plan.vars,
             ...(Object.keys(plugins).length === 0 ? {} : { plugins: sortedPlugins(plugins) }),

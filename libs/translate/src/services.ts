@@ -1,7 +1,7 @@
 import type { ApisixRoute, ApisixUpstream, EndpointSliceView, ServicePortView, ServiceView } from '@weft/model';
-import { portProtocol } from './app-protocol.js';
+import { declaresTls, portProtocol } from './app-protocol.js';
 import { nodesFor } from './endpoints.js';
-import { serviceHosts } from './hosts.js';
+import { serviceHosts, shortHostLabels } from './hosts.js';
 import { resourceId } from './ids.js';
 
 /** Outbound traffic from the app reaches the sidecar in plain HTTP; inbound arrives over mTLS (see MeshConfig). */
@@ -44,8 +44,8 @@ export function buildServiceUpstreams(service: ServiceView, slices: readonly End
     id: upstreamId(namespace, name, port.port),
     name: `${namespace}/${name}:${port.port}`,
     type: 'roundrobin',
-    scheme: portProtocol(port.appProtocol, port.name).scheme,
-    // An ExternalName is reached by DNS name and expects its own name as Host.
+    scheme: external && declaresTls(port.appProtocol, port.name) ? 'https' : portProtocol(port.appProtocol, port.name).scheme,
+    // An ExternalName is reached by DNS name and expects its own name as Host (and, over TLS, as SNI).
     ...(external
       ? { nodes: [{ host: service.externalName ?? '', port: port.port, weight: 1 }], pass_host: 'node' as const }
       : { nodes: nodesFor(service, port, slices), pass_host: 'pass' as const }),
@@ -63,6 +63,7 @@ export function buildDefaultRoutes(service: ServiceView, clusterDomain: string):
       name: `${namespace}/${name}:${port.port} default`,
       uri: '/*',
       hosts: serviceHosts(service, port.port, clusterDomain),
+      labels: shortHostLabels(service),
       vars: [OUTBOUND_VAR],
       upstream_id: upstreamId(namespace, name, port.port),
       ...(protocol.websocket ? { enable_websocket: true } : {}),

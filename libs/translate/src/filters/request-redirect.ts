@@ -4,6 +4,11 @@ import { escapeRegex } from './path-rewrite.js';
 
 const STATUS_CODES = [301, 302, 303, 307, 308];
 const WELL_KNOWN_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
+/**
+ * Stands for the port the client called (the Service port: a mesh route's "listener" port) in a Location that names
+ * a new hostname without scheme or port. The filter runs once per rule; {@link redirectForPort} fills it in per port.
+ */
+const SERVICE_PORT = '\u0000service-port\u0000';
 
 /**
  * RequestRedirect → redirect plugin. The Location is built from nginx variables for what the filter leaves as is:
@@ -19,8 +24,11 @@ export const requestRedirect: FilterHandler = {
     if (!STATUS_CODES.includes(statusCode)) return fail(`RequestRedirect statusCode ${statusCode} is not supported`);
     if (r.scheme !== undefined && !(r.scheme in WELL_KNOWN_PORTS)) return fail(`RequestRedirect scheme "${r.scheme}" is not supported`);
     const scheme = r.scheme ?? '$scheme';
-    // A port equal to the scheme's well-known port is left out of Location, as the spec asks.
-    const port = r.port !== undefined && (r.scheme === undefined || WELL_KNOWN_PORTS[r.scheme] !== r.port) ? `:${r.port}` : '';
+    // Without a port the spec asks for the scheme's well-known port, or without a scheme for the listener's; either
+    // is left out of Location when it is the well-known port of the scheme used (outbound mesh traffic is http).
+    let port = '';
+    if (r.port !== undefined) port = WELL_KNOWN_PORTS[r.scheme ?? 'http'] === r.port ? '' : `:${r.port}`;
+    else if (r.scheme === undefined && r.hostname !== undefined) port = SERVICE_PORT;
     const authority =
       r.hostname === undefined && r.port === undefined && r.scheme === undefined
         ? '$http_host'
@@ -52,3 +60,14 @@ export const requestRedirect: FilterHandler = {
     return { ok: true };
   },
 };
+
+/** The plugins of a rule for one Service port: the called port filled into a redirect's Location. */
+export function redirectForPort(plugins: Readonly<Record<string, Readonly<Record<string, unknown>>>>, port: number): Record<string, Readonly<Record<string, unknown>>> {
+  const redirect = plugins['redirect'];
+  if (redirect === undefined) return plugins;
+  const fill = (text: string): string => text.replace(SERVICE_PORT, port === WELL_KNOWN_PORTS['http'] ? '' : `:${port}`);
+  const { uri, regex_uri: regexUri } = redirect as { uri?: string; regex_uri?: readonly [string, string] };
+  if (uri?.includes(SERVICE_PORT) === true) return { ...plugins, redirect: { ...redirect, uri: fill(uri) } };
+  if (regexUri?.[1].includes(SERVICE_PORT) === true) return { ...plugins, redirect: { ...redirect, regex_uri: [regexUri[0], fill(regexUri[1])] } };
+  return plugins;
+}
