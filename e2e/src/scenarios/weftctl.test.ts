@@ -50,6 +50,11 @@ describe('weftctl', () => {
     // The producer namespace's workloads do not get the consumer route of `frontend`.
     const producer = await finished(run(['render', '--manifests', manifests, '--workload', 'bookinfo/productpage-v1-6b746f74dc-x7k2p', '--format', 'yaml']));
     expect(producer.text).not.toContain('details-for-frontend');
+    // Short names resolve in the workload's own namespace: `details:9080` is bookinfo's only for bookinfo's workloads.
+    const hostsOf = (text: string): string[] => [...text.matchAll(/^\s+- (details(?::\d+)?)$/gm)].map((m) => m[1] as string);
+    expect(hostsOf(producer.text)).toContain('details:9080');
+    expect(hostsOf(ok.text)).toEqual([]);
+    expect(ok.text).toContain('- details.bookinfo:9080');
     const unknown = await finished(run(['render', '--manifests', manifests, '--workload', 'bookinfo/nope']));
     expect(unknown.code).toBe(1);
     expect(unknown.text).toContain('workload bookinfo/nope is not in the mesh');
