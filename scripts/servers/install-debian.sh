@@ -13,6 +13,7 @@ set -euo pipefail
 WEFT_DEBIAN_PACKAGES=(
   iptables:iptables-restore # agent-iptables e2e: iptables-restore / ip6tables-restore inside a network namespace
   iproute2:ip               # agent-iptables e2e: ip netns, veth pairs
+  pcre2-utils:pcre2test     # translate: RegularExpression matches checked against the PCRE APISIX runs them with
 )
 
 fail() { # package step fix

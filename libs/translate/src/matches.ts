@@ -1,3 +1,4 @@
+import { pcrePatternProblem } from './pcre-pattern.js';
 import type { ApisixExpr, GrpcRouteMatchView, HeaderMatchView, HttpMethod, HttpRouteMatchView } from '@weft/model';
 
 /** How a match maps onto an APISIX route: uri(s), methods, vars, and its precedence before tie-breaks. */
@@ -16,14 +17,10 @@ const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH',
 const MAX_PATH = 4095;
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-/** JavaScript's parser accepts a superset-compatible core of PCRE; refusing what it rejects catches typos. */
-function validRegex(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
+/** ` (why)` to append to a message about an unusable pattern; undefined for a usable one. */
+function regexProblem(pattern: string): string | undefined {
+  const problem = pcrePatternProblem(pattern);
+  return problem === undefined ? undefined : ` (${problem})`;
 }
 
 function escapeRegex(text: string): string {
@@ -45,7 +42,8 @@ function headerVars(headers: readonly HeaderMatchView[], what: string, prefix: s
     seen.add(name);
     if (h.type === 'Exact') vars.push([name, '==', h.value]);
     else if (h.type === 'RegularExpression') {
-      if (!validRegex(h.value)) return `${what} "${h.name}" has an invalid regular expression "${h.value}"`;
+      const problem = regexProblem(h.value);
+      if (problem !== undefined) return `${what} "${h.name}" has an invalid regular expression "${h.value}"${problem}`;
       vars.push([name, '~~', h.value]);
     } else return `${what} match type "${h.type}" is not supported`;
   }
@@ -80,12 +78,14 @@ export function planHttpMatch(match: HttpRouteMatchView, base: readonly ApisixEx
       kind = 1;
       break;
     }
-    case 'RegularExpression':
-      if (!validRegex(path.value)) return { ok: false, message: `path has an invalid regular expression "${path.value}"` };
+    case 'RegularExpression': {
+      const problem = regexProblem(path.value);
+      if (problem !== undefined) return { ok: false, message: `path has an invalid regular expression "${path.value}"${problem}` };
       uri = '/*';
       vars.push(['uri', '~~', `^(?:${path.value})$`]);
       kind = 0;
       break;
+    }
     default:
       return { ok: false, message: `path match type "${path.type}" is not supported` };
   }
@@ -129,7 +129,8 @@ export function planGrpcMatch(match: GrpcRouteMatchView, base: readonly ApisixEx
       else if (method !== undefined) vars.push(['uri', '~~', `^/[^/]+/${escapeRegex(method)}$`]);
     } else if (m.type === 'RegularExpression') {
       for (const part of [service, method]) {
-        if (part !== undefined && !validRegex(part)) return { ok: false, message: `gRPC method match has an invalid regular expression "${part}"` };
+        const problem = part === undefined ? undefined : regexProblem(part);
+        if (problem !== undefined) return { ok: false, message: `gRPC method match has an invalid regular expression "${part ?? ''}"${problem}` };
       }
       vars.push(['uri', '~~', `^/(?:${service ?? '[^/]+'})/(?:${method ?? '[^/]+'})$`]);
     } else return { ok: false, message: `gRPC method match type "${m.type}" is not supported` };
