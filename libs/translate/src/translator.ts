@@ -24,17 +24,17 @@ import type { Placement } from './placement.js';
 import { sameList, ServiceBundleCache } from './services.js';
 import type { ServiceBundle } from './services.js';
 import { ListPatcher } from './list-patcher.js';
-import { editSlots, editStatuses, sortStatuses, stabilize } from './route-edits.js';
+import { sortStatuses, stabilize } from './route-edits.js';
+import { endpointsLayout } from './endpoints-layout.js';
+import { EMPTY, VARIANTS } from './layout.js';
+import type { Layout, LayoutSteps } from './layout.js';
+import { routesLayout } from './routes-layout.js';
 import { mergeById, SortedUnion } from './sorted-union.js';
 
 /** Translates WorldStates one after another, reusing what an unchanged input object produced last time. */
 export interface Translator {
   translate(world: WorldState): MeshConfig;
 }
-
-const EMPTY: readonly never[] = [];
-/** Group key of derived upstreams; no `namespace/name` key starts with NUL. */
-const VARIANTS = '\u0000variants';
 
 export function createTranslator(): Translator {
   const bundles = new ServiceBundleCache();
@@ -115,31 +115,6 @@ export function createTranslator(): Translator {
     return { byNamespace: out, changed };
   }
 
-  /** Everything the last translation decided, so an endpoints-only change can reuse all but the upstreams. */
-  interface Layout {
-    readonly world: WorldState;
-    readonly serviceBundles: Map<string, ServiceBundle>;
-    readonly upstreamGroups: Map<string, readonly ApisixUpstream[]>;
-    readonly variants: readonly UpstreamVariant[];
-    readonly upstreams: readonly ApisixUpstream[];
-    /** Each route's translation, by kind and world key. */
-    readonly routeResults: ReadonlyMap<string, RouteTranslation>;
-    readonly producerSlots: ReadonlyMap<string, readonly RouteCandidate[]>;
-    readonly consumerSlots: ReadonlyMap<string, ReadonlyMap<string, readonly RouteCandidate[]>>;
-    readonly producerSlotRoutes: ReadonlyMap<string, readonly ApisixRoute[]>;
-    readonly baseRoutes: readonly ApisixRoute[];
-    readonly scopes: readonly ScopeLayout[];
-    readonly workloads: Readonly<Record<string, string>>;
-    readonly statuses: readonly RouteStatusResult[];
-    readonly diagnostics: readonly TranslateDiagnostic[];
-  }
-  interface ScopeLayout {
-    readonly scopeId: string;
-    /** '' for the producer view, else the consumer namespace. */
-    readonly view: string;
-    readonly inbound: InboundResources;
-    readonly viewRoutes: readonly ApisixRoute[];
-  }
   let lastLayout: Layout | undefined;
 
   function variantGroup(variants: readonly UpstreamVariant[], serviceBundles: ReadonlyMap<string, ServiceBundle>): ApisixUpstream[] {
@@ -267,156 +242,6 @@ export function createTranslator(): Translator {
     return attached ? routes : bundle.defaultAll;
   }
 
-  const MAX_EDITED_ROUTES = 64;
-
-  /**
-   * Only routes changed (a few, every other map is the same object): retranslate those, and rebuild only the slots,
-   * Service route groups, consumer views and statuses they touch. Returns undefined when the shortcut does not apply
-   * (then the full layout runs): many routes changed, or the set of consumer namespaces changed (placement).
-   */
-  function routesLayout(last: Layout, world: WorldState): Layout | undefined {
-    const before = last.world;
-    if (
-      world.clusterDomain !== before.clusterDomain ||
-      world.controllerName !== before.controllerName ||
-      world.services !== before.services ||
-      world.endpointSlices !== before.endpointSlices ||
-      world.pods !== before.pods ||
-      world.namespaces !== before.namespaces ||
-      world.referenceGrants !== before.referenceGrants ||
-      (world.httpRoutes === before.httpRoutes && world.grpcRoutes === before.grpcRoutes)
-    ) {
-      return undefined;
-    }
-    const edited: { readonly key: string; readonly route: RouteView | undefined; readonly kind: 'HTTPRoute' | 'GRPCRoute' }[] = [];
-    const scan = (prefix: string, kind: 'HTTPRoute' | 'GRPCRoute', next: ReadonlyMap<string, RouteView>, previous: ReadonlyMap<string, RouteView>): boolean => {
-      if (next === previous) return true;
-      for (const [key, route] of next) if (previous.get(key) !== route) edited.push({ key: `${prefix}|${key}`, route, kind });
-      if (next.size !== previous.size || edited.length > 0) {
-        for (const key of previous.keys()) if (!next.has(key)) edited.push({ key: `${prefix}|${key}`, route: undefined, kind });
-      }
-      return edited.length <= MAX_EDITED_ROUTES;
-    };
-    if (!scan('H', 'HTTPRoute', world.httpRoutes, before.httpRoutes) || !scan('G', 'GRPCRoute', world.grpcRoutes, before.grpcRoutes)) return undefined;
-
-    const routeResults = new Map(last.routeResults);
-    const removed: RouteCandidate[] = [];
-    const added: RouteCandidate[] = [];
-    const statusEdits: { before: RouteStatusResult | undefined; after: RouteStatusResult | undefined }[] = [];
-    let variantsChanged = false;
-    for (const { key, route, kind } of edited) {
-      const old = last.routeResults.get(key);
-      const next = route === undefined ? undefined : translateRoute(world, route, kind, old);
-      if (next === undefined) routeResults.delete(key);
-      else routeResults.set(key, next);
-      statusEdits.push({ before: old?.status, after: next?.status });
-      if (!sameList<string>(old?.variants.map((v) => v.id) ?? EMPTY, next?.variants.map((v) => v.id) ?? EMPTY)) variantsChanged = true;
-      if (old?.candidates === next?.candidates) continue;
-      removed.push(...(old?.candidates ?? EMPTY));
-      added.push(...(next?.candidates ?? EMPTY));
-    }
-    const statuses = editStatuses(last.statuses, statusEdits);
-
-    let { upstreamGroups, variants, upstreams } = last;
-    if (variantsChanged) {
-      const variantById = new Map<string, UpstreamVariant>();
-      for (const result of routeResults.values()) for (const v of result.variants) variantById.set(v.id, v);
-      variants = [...variantById.values()].sort(byId);
-      const group = variantGroup(variants, last.serviceBundles);
-      upstreamGroups = new Map(upstreamGroups).set(VARIANTS, group);
-      upstreams = upstreamUnion.replaceGroups(new Map([[VARIANTS, group]]));
-    }
-    if (removed.length === 0 && added.length === 0) return { ...last, world, routeResults, statuses, variants, upstreamGroups, upstreams };
-
-    const producerEdit = editSlots(last.producerSlots, removed.filter((c) => c.consumerNamespace === undefined), added.filter((c) => c.consumerNamespace === undefined));
-    const producerSlotRoutes = new Map(last.producerSlotRoutes);
-    const groupChanges = new Map<string, readonly ApisixRoute[]>();
-    for (const slot of producerEdit.touched) {
-      const serviceKey = slot.slice(0, slot.lastIndexOf(':'));
-      const bundle = last.serviceBundles.get(serviceKey);
-      if (bundle !== undefined && !groupChanges.has(serviceKey)) groupChanges.set(serviceKey, producerGroup(serviceKey, bundle, producerEdit.slots, producerSlotRoutes));
-    }
-    const baseRoutes = groupChanges.size === 0 ? last.baseRoutes : routeUnion.replaceGroups(groupChanges);
-
-    const consumerSlots = new Map(last.consumerSlots);
-    for (const ns of new Set([...removed, ...added].flatMap((c) => (c.consumerNamespace === undefined ? [] : [c.consumerNamespace])))) {
-      const edit = editSlots(
-        last.consumerSlots.get(ns) ?? new Map(),
-        removed.filter((c) => c.consumerNamespace === ns),
-        added.filter((c) => c.consumerNamespace === ns),
-      );
-      // A namespace gaining or losing all its consumer routes moves its workloads between scopes: full layout.
-      if (edit.slots.size === 0 || !last.consumerSlots.has(ns)) return undefined;
-      consumerSlots.set(ns, edit.slots);
-    }
-    const scopes = last.scopes.map((scope) => ({
-      ...scope,
-      viewRoutes:
-        scope.view === ''
-          ? baseRoutes
-          : consumerView(scope.view, baseRoutes, consumerSlots.get(scope.view) ?? new Map(), producerSlotRoutes, last.serviceBundles),
-    }));
-    return {
-      ...last,
-      world,
-      routeResults,
-      statuses,
-      variants,
-      upstreamGroups,
-      upstreams,
-      producerSlots: producerEdit.slots,
-      consumerSlots,
-      producerSlotRoutes,
-      baseRoutes,
-      scopes,
-    };
-  }
-
-  /**
-   * Only EndpointSlices changed (every other map is the same object): rebuild the upstreams of the Services whose
-   * slices changed and patch them into the last layout. Upstream ids depend on Services only, so they stay put.
-   * Returns undefined when the shortcut does not apply.
-   */
-  function endpointsLayout(last: Layout, world: WorldState): Layout | undefined {
-    const before = last.world;
-    if (
-      world.clusterDomain !== before.clusterDomain ||
-      world.controllerName !== before.controllerName ||
-      world.services !== before.services ||
-      world.pods !== before.pods ||
-      world.namespaces !== before.namespaces ||
-      world.httpRoutes !== before.httpRoutes ||
-      world.grpcRoutes !== before.grpcRoutes ||
-      world.referenceGrants !== before.referenceGrants
-    ) {
-      return undefined;
-    }
-    const changed = new Set<string>();
-    for (const [key, slices] of world.endpointSlices) if (before.endpointSlices.get(key) !== slices) changed.add(key);
-    if (world.endpointSlices.size !== before.endpointSlices.size || changed.size > 0) {
-      for (const key of before.endpointSlices.keys()) if (!world.endpointSlices.has(key)) changed.add(key);
-    }
-    if (changed.size === 0) return { ...last, world };
-    const patches: ApisixUpstream[] = [];
-    const serviceBundles = new Map(last.serviceBundles);
-    const upstreamGroups = new Map(last.upstreamGroups);
-    for (const key of changed) {
-      const service = world.services.get(key);
-      const old = last.serviceBundles.get(key);
-      if (service === undefined || old === undefined) continue;
-      const bundle = bundles.get(service, world.endpointSlices.get(key) ?? EMPTY, world.clusterDomain);
-      if (!sameList(bundle.upstreams.map((u) => u.id), old.upstreams.map((u) => u.id))) return undefined;
-      serviceBundles.set(key, bundle);
-      upstreamGroups.set(key, bundle.upstreams);
-      patches.push(...bundle.upstreams);
-    }
-    const variantUpstreams = variantGroup(last.variants, serviceBundles);
-    upstreamGroups.set(VARIANTS, variantUpstreams);
-    patches.push(...variantUpstreams);
-    const upstreams = upstreamUnion.patch(patches, upstreamGroups);
-    return { ...last, world, serviceBundles, upstreamGroups, upstreams };
-  }
-
   /** Layout → MeshConfig: per scope, routes and upstreams merged with its inbound ones, reusing unchanged lists. */
   function assemble(layout: Layout): MeshConfig {
     const nextScopeCache = new Map<string, ScopeEntry>();
@@ -449,8 +274,10 @@ export function createTranslator(): Translator {
     };
   }
 
+  const steps: LayoutSteps = { bundles, upstreamUnion, routeUnion, translateRoute, variantGroup, producerGroup, consumerView };
+
   function translate(world: WorldState): MeshConfig {
-    const layout = (lastLayout === undefined ? undefined : (endpointsLayout(lastLayout, world) ?? routesLayout(lastLayout, world))) ?? fullLayout(world);
+    const layout = (lastLayout === undefined ? undefined : (endpointsLayout(steps, lastLayout, world) ?? routesLayout(steps, lastLayout, world))) ?? fullLayout(world);
     lastLayout = layout;
     return assemble(layout);
   }
