@@ -14,6 +14,8 @@ WEFT_DEBIAN_PACKAGES=(
   iptables:iptables-restore # agent-iptables e2e: iptables-restore / ip6tables-restore inside a network namespace
   iproute2:ip               # agent-iptables e2e: ip netns, veth pairs
   pcre2-utils:pcre2test     # translate: RegularExpression matches checked against the PCRE APISIX runs them with
+  luajit:luajit             # translate: the generated MeshAuthorization Lua parsed and run by LuaJIT (APISIX's VM)
+  lua-cjson:                # translate: the JSON decoder that Lua uses (as OpenResty's bundled cjson.safe)
 )
 
 fail() { # package step fix

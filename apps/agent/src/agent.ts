@@ -2,8 +2,11 @@ import { agentIdOf } from '@weft/bus';
 import { configHelp, createLogger, createMetricsRegistry, startHealthServer } from '@weft/telemetry';
 import type { HealthServer } from '@weft/telemetry';
 import { SnapshotApplier } from './applier.js';
+import { clientViewOf } from './client-view.js';
 import { agentConfig, readAgentConfig } from './config.js';
 import type { AgentConfig } from './config.js';
+import { startIdentity } from './identity/start-identity.js';
+import type { Identity } from './identity/start-identity.js';
 import { createAgentMetrics } from './metrics.js';
 import { runOffline } from './offline.js';
 import { runOnline } from './online.js';
@@ -54,6 +57,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
 
   let stores: ServingStores | undefined;
   let health: HealthServer | undefined;
+  let identity: Identity | undefined;
   try {
     const opened = await ServingStores.open({
       mode: config.store,
@@ -66,9 +70,10 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
       logger: log,
     });
     stores = opened.stores;
-    const applier = new SnapshotApplier(opened.stores, { maxSnapshotBytes: config.maxSnapshotBytes });
+    const clientView = clientViewOf(config.podNamespace);
+    const applier = new SnapshotApplier(opened.stores, { maxSnapshotBytes: config.maxSnapshotBytes, ...(clientView === undefined ? {} : { storeEntry: clientView }) });
     if (opened.restored !== undefined) {
-      applier.restored(opened.restored);
+      applier.restored(opened.restored.meta, opened.restored.state);
       metrics.appliedVersion.set(Number(opened.restored.meta.version));
       metrics.updates.inc({ type: 'full', reason: 'restored' });
     }
@@ -81,18 +86,22 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
       extraJson: {
         '/debug/state': () => ({
           agent: agentId,
-          served: applier.served?.meta ?? null,
+          served: applier.served ?? null,
+          resources: applier.resourceCount,
           lastError: applier.lastError,
           applyLatencyMs: applier.lastDurationMs,
           etcdRevision: servingStores.revision ?? null,
+          identity: identity?.source.view() ?? null,
         }),
       },
     });
     log.info({ etcd: stores.etcdEndpoint, health: health.url, store: config.store, mode: offline ? 'offline' : 'nats' }, 'listening');
+    identity = await startIdentity(config, { log, registry });
+    const svids = identity?.source;
     if (offline) {
       await runOffline({ path: config.snapshot, cluster: config.clusterId, applier, metrics, logger: log, signal: stop.signal });
     } else {
-      await runOnline({ config, agentId, applier, metrics, logger: log, signal: stop.signal });
+      await runOnline({ config, agentId, applier, metrics, logger: log, signal: stop.signal, identityError: () => svids?.lastError ?? null });
     }
     return AGENT_EXIT.ok;
   } catch (err) {
@@ -101,6 +110,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await identity?.close();
     await health?.close();
     await stores?.close();
     log.info('stopped');

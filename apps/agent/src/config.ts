@@ -1,6 +1,7 @@
 import { agentIdOf } from '@weft/bus';
 import { ConfigError, entry, parseConfig, parsers } from '@weft/telemetry';
 import type { ConfigOf } from '@weft/telemetry';
+import { identityConfig, identityConfigProblems } from './identity/config-entries.js';
 
 /**
  * Every setting of the agent. The pod identity comes from the downward API (the injector sets POD_NAME,
@@ -87,6 +88,8 @@ export const agentConfig = {
   healthPort: entry({ flag: 'health-port', env: 'WEFT_HEALTH_PORT', default: '15021', description: 'Port of /healthz, /readyz and /metrics.', parse: parsers.port }),
   healthHost: entry({ flag: 'health-host', env: 'WEFT_HEALTH_HOST', default: '0.0.0.0', description: 'Address /healthz, /readyz and /metrics listen on.', parse: parsers.nonEmpty }),
   logLevel: entry({ flag: 'log-level', env: 'WEFT_LOG_LEVEL', default: 'info', description: 'pino log level.', parse: parsers.logLevel }),
+  // The SVID from the certificate service (off unless --ca-address is set).
+  ...identityConfig,
 };
 
 export type AgentConfig = ConfigOf<typeof agentConfig>;
@@ -97,6 +100,8 @@ export type AgentConfig = ConfigOf<typeof agentConfig>;
  */
 export function readAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig {
   const config = parseConfig(agentConfig, argv, env);
+  const identityProblems = identityConfigProblems(config);
+  if (identityProblems.length > 0) throw new ConfigError(identityProblems);
   if (config.snapshot !== '') return config;
   if (config.podName === '' || config.podNamespace === '') {
     throw new ConfigError(['--pod-name and --pod-namespace (or POD_NAME and POD_NAMESPACE) are required to follow NATS; use --snapshot FILE to run offline']);

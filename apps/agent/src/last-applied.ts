@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parseJsonText } from '@weft/snapshot';
 
 /** What the agent keeps on disk: the last snapshot it applied, and the config store revision it reached. */
 export interface LastApplied<S> {
@@ -25,11 +26,16 @@ export class LastAppliedFile<S> {
   }
 
   async save(value: LastApplied<S>): Promise<void> {
+    await this.saveText(JSON.stringify(value));
+  }
+
+  /** Saves JSON text that the caller already has (it must encode a `LastApplied`), atomically as `save` does. */
+  async saveText(text: string): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
     const file = await open(tmp, 'w', 0o600);
     try {
-      await file.writeFile(JSON.stringify(value));
+      await file.writeFile(text);
       await file.sync();
     } finally {
       await file.close();
@@ -54,7 +60,8 @@ export class LastAppliedFile<S> {
     }
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      // Not JSON.parse: V8 can misread an escaped object key after an earlier parse (nodejs/node#63785).
+      value = parseJsonText(text);
     } catch (err) {
       throw new LastAppliedError(`${this.path} is not JSON: ${(err as Error).message}`, { cause: err });
     }

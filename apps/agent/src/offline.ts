@@ -32,7 +32,7 @@ export async function runOffline(options: OfflineOptions): Promise<void> {
     if (seen === lastStat) return;
     lastStat = seen;
     // A file without meta gets the next version, so each change is a new version.
-    const version = String(Number(applier.served?.meta.version ?? '0') + 1);
+    const version = String(Number(applier.served?.version ?? '0') + 1);
     let outcome;
     try {
       const file = await readSnapshotFile(path, { cluster: options.cluster, version });

@@ -16,6 +16,8 @@ export interface OnlineOptions {
   readonly logger: Logger;
   /** Aborted on SIGTERM/SIGINT: everything below winds down. */
   readonly signal: AbortSignal;
+  /** Why the SVID cannot be obtained or rotated, reported in the status when nothing else went wrong. */
+  readonly identityError?: () => string | null;
 }
 
 function tlsOf(config: AgentConfig): BusTlsOptions | undefined {
@@ -66,15 +68,15 @@ export async function runOnline(options: OnlineOptions): Promise<void> {
   const reporter = new StatusReporter({
     current: (): AgentStatus | undefined => {
       const served = applier.served;
-      const current = scope ?? served?.meta.scope;
+      const current = scope ?? served?.scope;
       if (current === undefined) return undefined;
       return {
         agent: agentId,
         scope: current,
-        appliedVersion: served?.meta.version ?? null,
-        hash: served?.meta.hash ?? null,
+        appliedVersion: served?.version ?? null,
+        hash: served?.hash ?? null,
         applyLatencyMs: applier.lastDurationMs,
-        lastError: applier.lastError,
+        lastError: applier.lastError ?? options.identityError?.() ?? null,
         at: new Date().toISOString(),
       };
     },

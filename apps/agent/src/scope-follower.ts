@@ -1,19 +1,38 @@
-import type { Bus, ScopeMessage, ScopeSubscription } from '@weft/bus';
+import type { Bus, FullReason, ScopeMessage, ScopeSubscription } from '@weft/bus';
 import type { Logger } from '@weft/telemetry';
 import type { ApplyOutcome, SnapshotApplier } from './applier.js';
 import type { AgentMetrics } from './metrics.js';
 import { recordOutcome } from './outcome.js';
 
+/** How one version reached the applier. Times are wall-clock ms (`performance.timeOrigin + performance.now()`). */
+export interface HandledVersion {
+  readonly scope: string;
+  readonly update: 'full' | 'delta' | 'refused';
+  /** Why a full state came (initial, behind, reset, resync…); undefined for the others. */
+  readonly reason: FullReason | undefined;
+  /** Bytes received for it (compressed, all chunks). */
+  readonly bytes: number;
+  /** When the follower took it from the subscription (it may have waited there behind earlier versions). */
+  readonly receivedAt: number;
+  /** When the applier was done with it. */
+  readonly handledAt: number;
+}
+
 export interface ScopeFollowerOptions {
   readonly bus: Bus;
   readonly applier: SnapshotApplier;
-  readonly metrics: AgentMetrics;
   readonly logger: Logger;
+  /** The agent's metrics; left out where many followers share a process (the fan-out benchmark). */
+  readonly metrics?: AgentMetrics;
   /** After each version handled (applied or not). */
-  readonly onOutcome: (outcome: ApplyOutcome) => void;
+  readonly onOutcome?: (outcome: ApplyOutcome, handled: HandledVersion) => void;
 }
 
-/** Follows one scope at a time: every version to the applier, in order; `follow` switches scope. */
+/**
+ * Follows one scope at a time: every version to the applier, in order; `follow` switches scope. A delta the applier
+ * cannot use (it does not chain, or its result is not the published content) makes the subscription resync: the
+ * latest checkpoint comes next, then the deltas after it.
+ */
 export class ScopeFollower {
   readonly #options: ScopeFollowerOptions;
   #subscription: ScopeSubscription | undefined;
@@ -27,7 +46,8 @@ export class ScopeFollower {
   async follow(scope: string): Promise<void> {
     await this.stop();
     const fromVersion = this.#options.applier.chainVersion(scope);
-    const subscription = this.#options.bus.subscribeScope(scope, fromVersion === undefined ? {} : { fromVersion });
+    // Full states as text: the applier takes them apart per resource instead of holding the whole document.
+    const subscription = this.#options.bus.subscribeScope(scope, fromVersion === undefined ? { fullAsText: true } : { fromVersion, fullAsText: true });
     this.#options.logger.info({ scope, fromVersion }, 'following scope');
     this.#subscription = subscription;
     this.#loop = this.#run(subscription);
@@ -43,42 +63,39 @@ export class ScopeFollower {
   async #run(subscription: ScopeSubscription): Promise<void> {
     for await (const message of subscription) {
       try {
-        await this.#handle(subscription.scope, message, performance.now());
+        await this.#handle(subscription, message);
       } catch (err) {
         this.#options.logger.error({ err, scope: subscription.scope }, 'handling a version failed');
       }
     }
   }
 
-  async #handle(scope: string, message: ScopeMessage, receivedAt: number): Promise<void> {
+  async #handle(subscription: ScopeSubscription, message: ScopeMessage): Promise<void> {
     const { applier, metrics, logger } = this.#options;
+    const { scope } = subscription;
+    const receivedAt = performance.now();
     let outcome: ApplyOutcome;
     if (message.type === 'full') {
-      metrics.updates.inc({ type: 'full', reason: message.reason });
+      metrics?.updates.inc({ type: 'full', reason: message.reason });
       outcome = await applier.full(message.meta, message.document, receivedAt);
     } else if (message.type === 'delta') {
-      metrics.updates.inc({ type: 'delta', reason: '' });
+      metrics?.updates.inc({ type: 'delta', reason: '' });
       outcome = await applier.delta(message.meta, message.document, receivedAt);
       if (outcome.type === 'need-full') {
         logger.warn({ scope, version: message.meta.version, reason: outcome.reason }, 'delta not applicable; reading the full state');
-        outcome = await this.#resync(scope, receivedAt);
+        subscription.resync();
       }
     } else {
       outcome = applier.refused(message.version, message.error);
     }
     recordOutcome(outcome, metrics, logger, { scope, update: message.type });
-    this.#options.onOutcome(outcome);
-  }
-
-  async #resync(scope: string, receivedAt: number): Promise<ApplyOutcome> {
-    const { applier, metrics, bus } = this.#options;
-    try {
-      const full = await bus.readFullState(scope);
-      if (full === undefined) return applier.refused(undefined, new Error(`no full state of scope ${scope} to resync from`));
-      metrics.updates.inc({ type: 'full', reason: 'resync' });
-      return await applier.full(full.meta, full.document, receivedAt);
-    } catch (err) {
-      return applier.refused(undefined, err as Error);
-    }
+    this.#options.onOutcome?.(outcome, {
+      scope,
+      update: message.type,
+      reason: message.type === 'full' ? message.reason : undefined,
+      bytes: message.type === 'refused' ? 0 : message.bytes,
+      receivedAt: performance.timeOrigin + receivedAt,
+      handledAt: performance.timeOrigin + performance.now(),
+    });
   }
 }

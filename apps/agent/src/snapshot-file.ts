@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { contentHash, restoreSnapshot } from '@weft/snapshot';
+import { contentHash, parseJsonText, restoreSnapshot } from '@weft/snapshot';
 import type { SnapshotContent } from '@weft/snapshot';
 import type { IncomingMeta } from './applier.js';
 
@@ -21,7 +21,8 @@ export interface SnapshotFileContent {
 export async function readSnapshotFile(path: string, defaults: { readonly cluster: string; readonly version: string }): Promise<SnapshotFileContent> {
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(path, 'utf8'));
+    // Not JSON.parse: V8 can misread an escaped object key after an earlier parse (nodejs/node#63785).
+    value = parseJsonText(await readFile(path, 'utf8'));
   } catch (err) {
     throw new SnapshotFileError(`cannot read snapshot file ${path}: ${(err as Error).message}`, { cause: err });
   }

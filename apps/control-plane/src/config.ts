@@ -1,5 +1,8 @@
 import { entry, parsers } from '@weft/telemetry';
 import type { ConfigOf } from '@weft/telemetry';
+import { certificateConfig } from './certificates/config-entries.js';
+import { injectionConfig } from './injection/config-entries.js';
+import { leaderElectionConfig } from './leadership/config-entries.js';
 
 /** Every setting of the control plane: flag, environment variable, default, purpose. */
 export const controlPlaneConfig = {
@@ -94,6 +97,12 @@ export const controlPlaneConfig = {
     description: 'pino log level.',
     parse: parsers.logLevel,
   }),
+  // The sidecar injection webhook (off unless --webhook-listen is set).
+  ...injectionConfig,
+  // The certificate service (CSR + ServiceAccount token → SVID; on by default for the Kubernetes source).
+  ...certificateConfig,
+  // Leader election among replicas (on by default for the Kubernetes source).
+  ...leaderElectionConfig,
 };
 
 export type ControlPlaneConfig = ConfigOf<typeof controlPlaneConfig>;

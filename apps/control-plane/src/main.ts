@@ -8,7 +8,11 @@ import { controlPlaneConfig } from './config.js';
 import type { ControlPlaneConfig } from './config.js';
 import { MeshPipeline } from './mesh-pipeline.js';
 import { createControlPlaneMetrics } from './metrics.js';
+import { Leadership } from './leadership/leadership.js';
+import { pipelineHandlers } from './leadership/pipeline-handlers.js';
 import { createWorldInput } from './world-source.js';
+import { launchCertificateService } from './certificates/from-config.js';
+import { checkInjectionConfig, launchInjection } from './injection/start-injection.js';
 
 /** Connects to NATS, retrying until it answers or `signal` aborts; every failure says where it tried and what to do. */
 async function connectWithRetry(config: ControlPlaneConfig, log: Logger, signal: AbortSignal): Promise<Bus> {
@@ -38,6 +42,7 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
   let config: ControlPlaneConfig;
   try {
     config = parseConfig(controlPlaneConfig, argv, env);
+    checkInjectionConfig(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`weft-control-plane: ${err.message}\n`);
@@ -52,6 +57,7 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
   const tracker = new AgentTracker(config.agentStaleAfter);
   let readiness: Readiness = { ready: false, reason: 'connecting to NATS' };
   let pipeline: MeshPipeline | undefined;
+  let leadership: Leadership | undefined;
 
   const health = await startHealthServer({
     port: config.healthPort,
@@ -59,7 +65,7 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
     registry,
     readiness: () => readiness,
     extraJson: {
-      '/debug/mesh': () => ({ run: pipeline?.last, versions: Object.fromEntries(pipeline?.versions() ?? []), mesh: pipeline?.mesh }),
+      '/debug/mesh': () => ({ leadership: leadership?.view(), run: pipeline?.last, versions: Object.fromEntries(pipeline?.versions() ?? []), mesh: pipeline?.mesh }),
       '/debug/agents': () => tracker.views(pipeline?.versions() ?? new Map()),
     },
   });
@@ -70,13 +76,20 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // The certificate service runs beside the pipeline and before NATS answers: agents need their SVIDs either way.
+  const certificatesStop = new AbortController();
+  const certificates = launchCertificateService(config, { log, registry, signal: certificatesStop.signal });
+  // The injection webhook too (when --webhook-listen is set): pods are admitted whether NATS answers or not.
+  const injection = launchInjection(config, { log, registry });
 
   let bus: Bus | undefined;
   const input = createWorldInput(config, log.child({ part: 'source' }));
   try {
+    const elected = new Leadership(config, env, input.http, registry, log.child({ part: 'leader' }));
+    leadership = elected;
     bus = await connectWithRetry(config, log, stop.signal);
     await bus.ensureStreams();
-    const publisher = bus.createPublisher();
+    let publisher = bus.createPublisher();
     const connected = bus;
     const translator = createTranslator();
     const activePipeline = new MeshPipeline({
@@ -90,9 +103,19 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
         deleteAssignment: (agent) => connected.deleteAssignment(agent),
       },
       ...(input.statusWriter === undefined ? {} : { statusWriter: input.statusWriter }),
+      isLeader: () => elected.isLeader(),
       trustBundle: () => [],
     });
     pipeline = activePipeline;
+    elected.start(
+      pipelineHandlers(activePipeline, {
+        log,
+        renewPublisher: () => {
+          publisher = connected.createPublisher();
+        },
+        resetStatus: () => input.statusWriter?.reset(),
+      }),
+    );
     readiness = { ready: false, reason: `waiting for the first sync of ${input.describe}` };
     input.source.start(async (set) => {
       try {
@@ -130,7 +153,12 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
     }
   } finally {
     log.info('stopping');
+    // First: step down and release the Lease, so another replica takes over without waiting for it to expire.
+    await leadership?.stop();
     await input.source.stop();
+    certificatesStop.abort();
+    await (await certificates)?.close();
+    await injection.close();
     await bus?.close();
     await health.close();
   }

@@ -1,17 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { MeshConfig, WorldState } from '@weft/model';
 import { buildWorldState } from '@weft/k8s';
-import type { DesiredRouteStatus, ObjectSet, StatusWriteResult } from '@weft/k8s';
+import type { DesiredConditionsStatus, DesiredRouteStatus, ObjectSet, StatusWriteOptions, StatusWriteResult } from '@weft/k8s';
 import { agentIdOf } from '@weft/bus';
-import type { FullState, PublishResult } from '@weft/bus';
-import { checkConsistency, contentHash, diffResources, validateResources } from '@weft/snapshot';
-import type { SnapshotContent } from '@weft/snapshot';
+import type { DeltaState, FullState, PublishResult } from '@weft/bus';
 import type { Logger } from '@weft/telemetry';
 import type { ControlPlaneMetrics } from './metrics.js';
+import { PublishedScopes } from './published-scopes.js';
+import type { PreparedScope } from './published-scopes.js';
 
 /** The NATS side of the pipeline (a ScopePublisher plus assignments), narrowed for testing and wiring. */
 export interface MeshPublisher {
-  publishScope(scope: string, full: FullState, delta?: { readonly baseHash: string; readonly document: unknown }): Promise<PublishResult>;
+  publishScope(scope: string, full: FullState, delta?: DeltaState): Promise<PublishResult>;
   publishAssignment(agentId: string, scope: string): Promise<unknown>;
   deleteAssignment(agentId: string): Promise<unknown>;
 }
@@ -22,42 +22,73 @@ export interface MeshPipelineOptions {
   readonly clusterDomain: string;
   readonly translate: (world: WorldState) => MeshConfig;
   readonly publisher: MeshPublisher;
-  /** Writes route status; only the leader passes one. */
-  readonly statusWriter?: { write(statuses: readonly DesiredRouteStatus[]): Promise<StatusWriteResult> };
+  /** Writes route status (the Kubernetes source); it is used only while `isLeader()` holds. */
+  readonly statusWriter?: {
+    write(statuses: readonly DesiredRouteStatus[], options?: StatusWriteOptions): Promise<StatusWriteResult>;
+    /** MeshAuthorization conditions, written after the routes' status when the writer has it. */
+    writeAuthorizations?(statuses: readonly DesiredConditionsStatus[], options?: StatusWriteOptions): Promise<StatusWriteResult>;
+  };
+  /**
+   * Whether this replica may publish and write status now (default: always). A follower translates every change
+   * but publishes nothing, so it can take over within one pass; checked before each write, so a replica that
+   * steps down stops at once, even in the middle of a pass.
+   */
+  readonly isLeader?: () => boolean;
   /** The trust bundle every scope carries (PEM roots). */
   readonly trustBundle: () => readonly string[];
-}
-
-interface Published {
-  readonly content: SnapshotContent;
-  readonly hash: string;
-  readonly version: string;
 }
 
 /** What one pass of the pipeline did, for logs, tests and `/debug/mesh`. */
 export interface PipelineRun {
   readonly objects: number;
   readonly scopes: number;
-  readonly published: readonly { readonly scope: string; readonly version: string; readonly record: string; readonly deltaBytes: number }[];
+  readonly published: readonly { readonly scope: string; readonly version: string; readonly record: string; readonly deltaBytes: number; readonly checkpoint: boolean }[];
   readonly rejected: readonly { readonly scope: string; readonly problems: readonly string[] }[];
   readonly translateMs: number;
   readonly diagnostics: readonly string[];
   readonly status: StatusWriteResult | undefined;
+  /** False when this replica translated but did not publish (a follower). */
+  readonly leader: boolean;
+}
+
+/** What a translation produced, kept so a replica that becomes leader publishes it without translating again. */
+interface Translated {
+  readonly mesh: MeshConfig;
+  readonly objects: number;
+  readonly translateMs: number;
+  readonly diagnostics: readonly string[];
 }
 
 /**
  * One pass: objects → WorldState → translate → for each scope whose content hash changed, validate and publish its
  * full state with the delta from the last published one → assign workloads to scopes → write route status.
  * A scope that fails validation is not published (its last good version keeps serving) and is reported.
+ * Passes run one at a time. Only a leader publishes; a follower stops after translating.
  */
 export class MeshPipeline {
-  private readonly published = new Map<string, Published>();
+  /** The last published version of each scope: the next is cut as a delta from it, in O(change). */
+  private readonly published = new PublishedScopes();
   private readonly assigned = new Map<string, string>();
+  /** What the last complete assignment was made from (see `assign`). */
+  private assignedFor: { readonly workloads: MeshConfig['workloads']; readonly scopes: number } | undefined;
   private lastRun: PipelineRun | undefined;
   private lastMesh: MeshConfig | undefined;
   private lastWorld: WorldState | undefined;
+  private lastTranslated: Translated | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: MeshPipelineOptions) {}
+
+  private leading(): boolean {
+    return this.options.isLeader?.() ?? true;
+  }
+
+  /** Runs `pass` after the passes already queued. */
+  private serial<T>(pass: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(pass);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
 
   get last(): PipelineRun | undefined {
     return this.lastRun;
@@ -69,11 +100,38 @@ export class MeshPipeline {
 
   /** Versions published so far, per scope. */
   versions(): ReadonlyMap<string, { readonly version: string; readonly hash: string }> {
-    return new Map([...this.published].map(([scope, p]) => [scope, { version: p.version, hash: p.hash }]));
+    return this.published.versions();
   }
 
-  async apply(set: ObjectSet): Promise<PipelineRun> {
-    const { log, metrics } = this.options;
+  apply(set: ObjectSet): Promise<PipelineRun> {
+    return this.serial(async () => {
+      const translated = this.translate(set);
+      return this.publish(translated, set.reasons, set.waitedMs);
+    });
+  }
+
+  /**
+   * Publishes what the last pass translated, for a replica that just became leader: scopes whose content equals
+   * the stream's head keep their version, the others get the next one. Undefined before the first translation.
+   */
+  publishLatest(reason: string): Promise<PipelineRun | undefined> {
+    return this.serial(async () => (this.lastTranslated === undefined ? undefined : this.publish(this.lastTranslated, [reason], 0)));
+  }
+
+  /**
+   * Forgets what this replica published and assigned, once the pass in flight is over: after stepping down, another
+   * leader owns the stream, so a later takeover compares with the stream's heads, not with this memory.
+   */
+  forgetPublished(): Promise<void> {
+    return this.serial(() => {
+      this.published.clear();
+      this.assigned.clear();
+      return Promise.resolve();
+    });
+  }
+
+  private translate(set: ObjectSet): Translated {
+    const { metrics } = this.options;
     metrics.batchWaitSeconds.observe(set.waitedMs / 1000);
     const started = performance.now();
     // With the previous world, unchanged objects keep their views and the translator's caches hold.
@@ -95,64 +153,91 @@ export class MeshPipeline {
     ];
     metrics.diagnostics.set(diagnostics.length);
     this.lastMesh = mesh;
+    this.lastTranslated = { mesh, objects: set.objects.length, translateMs, diagnostics };
+    return this.lastTranslated;
+  }
+
+  private async publish(translated: Translated, reasons: readonly string[], quietMs: number): Promise<PipelineRun> {
+    const { log, metrics } = this.options;
+    const { mesh, translateMs, diagnostics } = translated;
+    const leader = this.leading();
+    if (!leader) {
+      const run: PipelineRun = { objects: translated.objects, scopes: Object.keys(mesh.scopes).length, published: [], rejected: [], translateMs, diagnostics, status: undefined, leader };
+      this.lastRun = run;
+      log.info(
+        { reasons, objects: run.objects, scopes: run.scopes, translateMs: Math.round(translateMs * 10) / 10, quietMs, diagnostics: diagnostics.length },
+        'mesh translated; not the leader, nothing published',
+      );
+      return run;
+    }
 
     const trustBundle = this.options.trustBundle();
     const published: PipelineRun['published'][number][] = [];
     const rejected: PipelineRun['rejected'][number][] = [];
     for (const [scope, resources] of Object.entries(mesh.scopes)) {
-      const content: SnapshotContent = { resources, trustBundle };
-      const hash = contentHash(resources, trustBundle);
-      const before = this.published.get(scope);
-      if (before?.hash === hash) continue;
-      const problems = [...validateResources(resources), ...checkConsistency(resources)].map((p) => `${p.kind ?? ''}/${p.id ?? ''} ${p.path}: ${p.message}`);
-      if (problems.length > 0) {
+      if (!this.leading()) break; // stepped down during the pass: stop publishing at once
+      const reject = (problems: readonly string[]): void => {
         metrics.publishes.inc({ result: 'rejected' });
         rejected.push({ scope, problems });
         log.error({ scope, problems: problems.slice(0, 20) }, 'translated scope failed validation; its last good version keeps serving');
+      };
+      let next: PreparedScope | undefined;
+      try {
+        next = this.published.prepare(scope, resources, trustBundle);
+      } catch (err) {
+        // Resources with no JSON form, or duplicate ids: a translator bug, reported like a validation failure.
+        reject([(err as Error).message]);
+        continue;
+      }
+      if (next === undefined) continue;
+      if (next.problems.length > 0) {
+        next.abandon();
+        reject(next.problems);
         continue;
       }
       try {
-        const delta = before === undefined ? undefined : { baseHash: before.hash, document: diffResources(before.content, content) };
-        const result = await this.options.publisher.publishScope(scope, { hash, document: content }, delta);
-        this.published.set(scope, { content, hash, version: result.version });
+        const result = await this.options.publisher.publishScope(scope, next.full, next.delta);
+        next.commit(result.version);
         metrics.publishes.inc({ result: result.published ? 'published' : 'unchanged' });
         if (result.published) {
-          metrics.snapshotBytes.observe(result.fullBytes);
+          if (result.checkpoint) metrics.snapshotBytes.observe(result.fullBytes);
           if (result.record === 'delta') metrics.deltaBytes.observe(result.deltaBytes);
           metrics.latestVersion.set(Number(result.version));
-          published.push({ scope, version: result.version, record: result.record, deltaBytes: result.deltaBytes });
+          published.push({ scope, version: result.version, record: result.record, deltaBytes: result.deltaBytes, checkpoint: result.checkpoint });
         }
       } catch (err) {
+        next.abandon();
         metrics.publishes.inc({ result: 'failed' });
         log.error({ scope, err: (err as Error).message }, 'publishing scope failed; will retry on the next change');
       }
     }
     // Forget scopes that no longer exist, so a scope id that comes back is published afresh.
-    for (const scope of [...this.published.keys()]) if (!(scope in mesh.scopes)) this.published.delete(scope);
+    this.published.retain((scope) => scope in mesh.scopes);
 
     await this.assign(mesh);
 
-    const status = this.options.statusWriter === undefined ? undefined : await this.writeStatus(mesh);
+    const status = this.options.statusWriter === undefined || !this.leading() ? undefined : await this.writeStatus(mesh);
     const run: PipelineRun = {
-      objects: set.objects.length,
+      objects: translated.objects,
       scopes: Object.keys(mesh.scopes).length,
       published,
       rejected,
       translateMs,
       diagnostics,
       status,
+      leader,
     };
     this.lastRun = run;
     log.info(
       {
-        reasons: set.reasons,
+        reasons,
         objects: run.objects,
         scopes: run.scopes,
         published: published.length,
         versions: published.map((p) => `${p.scope}@${p.version}`).slice(0, 10),
         rejected: rejected.length,
         translateMs: Math.round(translateMs * 10) / 10,
-        quietMs: set.waitedMs,
+        quietMs,
         diagnostics: diagnostics.length,
       },
       'mesh pushed',
@@ -162,6 +247,12 @@ export class MeshPipeline {
 
   /** Publishes workload → scope assignments after the scopes they point at, and removes those of gone workloads. */
   private async assign(mesh: MeshConfig): Promise<void> {
+    // Nothing to do when the workloads (the translator keeps the object while no pod changes) and the set of
+    // published scopes are those of the last complete pass here: walking every pod costs ~3 µs each, every pass.
+    const basis = { workloads: mesh.workloads, scopes: this.published.generation };
+    if (this.assignedFor?.workloads === basis.workloads && this.assignedFor.scopes === basis.scopes) return;
+    this.assignedFor = undefined;
+    let complete = true;
     const wanted = new Map<string, string>();
     for (const [workload, scope] of Object.entries(mesh.workloads)) {
       const [ns = '', pod = ''] = workload.split('/');
@@ -169,29 +260,40 @@ export class MeshPipeline {
       wanted.set(agentIdOf(ns, pod), scope);
     }
     for (const [agent, scope] of wanted) {
+      if (!this.leading()) return;
       if (this.assigned.get(agent) === scope) continue;
       try {
         await this.options.publisher.publishAssignment(agent, scope);
         this.assigned.set(agent, scope);
       } catch (err) {
+        complete = false;
         this.options.log.error({ agent, scope, err: (err as Error).message }, 'publishing an assignment failed');
       }
     }
     for (const agent of [...this.assigned.keys()]) {
+      if (!this.leading()) return;
       if (wanted.has(agent)) continue;
       try {
         await this.options.publisher.deleteAssignment(agent);
         this.assigned.delete(agent);
       } catch (err) {
+        complete = false;
         this.options.log.warn({ agent, err: (err as Error).message }, 'removing an assignment failed');
       }
     }
+    if (complete) this.assignedFor = basis;
   }
 
   private async writeStatus(mesh: MeshConfig): Promise<StatusWriteResult | undefined> {
     const writer = this.options.statusWriter;
     if (writer === undefined) return undefined;
-    const result = await writer.write(mesh.routeStatuses);
+    const routes = await writer.write(mesh.routeStatuses, { shouldContinue: () => this.leading() });
+    const authorizations = (await writer.writeAuthorizations?.(mesh.authorizationStatuses, { shouldContinue: () => this.leading() })) ?? { written: 0, unchanged: 0, failed: 0 };
+    const result = {
+      written: routes.written + authorizations.written,
+      unchanged: routes.unchanged + authorizations.unchanged,
+      failed: routes.failed + authorizations.failed,
+    };
     this.options.metrics.statusWrites.inc({ result: 'written' }, result.written);
     this.options.metrics.statusWrites.inc({ result: 'unchanged' }, result.unchanged);
     this.options.metrics.statusWrites.inc({ result: 'failed' }, result.failed);

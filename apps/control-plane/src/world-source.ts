@@ -1,14 +1,16 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { FolderSource, KubeHttp, KubernetesSource, parseManifestFile, RouteStatusWriter } from '@weft/k8s';
+import { FolderSource, KubeHttp, KubernetesSource, parseManifestFile } from '@weft/k8s';
 import type { WorldSource } from '@weft/k8s';
-import { WEFT_CONTROLLER_NAME } from '@weft/model';
 import type { Logger } from '@weft/telemetry';
 import type { ControlPlaneConfig } from './config.js';
+import { MeshStatusWriter } from './mesh-status-writer.js';
 
 export interface WorldInput {
   readonly source: WorldSource;
-  /** Present for the Kubernetes source: route status goes back to the API server. */
-  readonly statusWriter: RouteStatusWriter | undefined;
+  /** Present for the Kubernetes source: route and MeshAuthorization status go back to the API server. */
+  readonly statusWriter: MeshStatusWriter | undefined;
+  /** The API client of the Kubernetes source (leader election uses it too); undefined for the folder source. */
+  readonly http: KubeHttp | undefined;
   readonly describe: string;
 }
 
@@ -24,6 +26,7 @@ export function createWorldInput(config: ControlPlaneConfig, log: Logger): World
     return {
       source: new FolderSource(config.manifests, { ...options, parse: parseManifestFile }),
       statusWriter: undefined,
+      http: undefined,
       describe: `folder ${config.manifests}`,
     };
   }
@@ -36,7 +39,8 @@ export function createWorldInput(config: ControlPlaneConfig, log: Logger): World
       ...options,
       ...(config.namespaceSelector === '' ? {} : { namespaceSelector: config.namespaceSelector }),
     }),
-    statusWriter: new RouteStatusWriter(http, { log: log.child({ part: 'status' }), controllerName: WEFT_CONTROLLER_NAME }),
+    statusWriter: new MeshStatusWriter(http, log.child({ part: 'status' })),
+    http,
     describe: `kubernetes ${http.serverUrl}`,
   };
 }

@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { AgentAssignment, AppliedReport, ChildReport, MemoryReport, StartCommand } from './protocol.js';
+import type { AgentAssignment, AppliedReport, ChildReport, CpuReport, StartCommand } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('./agent-worker.ts', import.meta.url));
 
@@ -19,12 +19,11 @@ export interface AgentPoolOptions {
   readonly agents: readonly AgentAssignment[];
   readonly processes: number;
   readonly maxSnapshotBytes: number;
-  readonly reportMemory?: boolean;
 }
 
 export class AgentPool implements AsyncDisposable {
   readonly applied: AppliedReport[] = [];
-  readonly memory: MemoryReport[] = [];
+  #cpu: CpuReport[] = [];
   readonly rejected: string[] = [];
   readonly #children: ChildProcess[] = [];
   readonly #listeners = new Set<() => void>();
@@ -39,12 +38,14 @@ export class AgentPool implements AsyncDisposable {
     options.agents.forEach((a, i) => shares[i % options.processes]?.push(a));
     let ready = 0;
     for (const share of shares.filter((s) => s.length > 0)) {
-      // The children run under the same tsx loader and conditions as this process, with gc exposed for RSS.
-      const child = fork(WORKER, [], { execArgv: [...process.execArgv, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // The children run under the same tsx loader and conditions as this process.
+      const child = fork(WORKER, [], { execArgv: [...process.execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       pool.#children.push(child);
-      child.on('message', (message: ChildReport) => {
-        if (message.type === 'ready') ready++;
-        else pool.#take(message);
+      child.on('message', (messages: readonly ChildReport[]) => {
+        for (const message of messages) {
+          if (message.type === 'ready') ready++;
+          else pool.#take(message);
+        }
         pool.#notify();
       });
       child.on('exit', (code, signal) => {
@@ -58,7 +59,6 @@ export class AgentPool implements AsyncDisposable {
         cluster: options.cluster,
         agents: share,
         maxSnapshotBytes: options.maxSnapshotBytes,
-        reportMemory: options.reportMemory ?? false,
       };
       child.send(command);
     }
@@ -71,7 +71,7 @@ export class AgentPool implements AsyncDisposable {
 
   #take(message: ChildReport): void {
     if (message.type === 'applied') this.applied.push(message);
-    else if (message.type === 'memory') this.memory.push(message);
+    else if (message.type === 'cpu') this.#cpu.push(message);
     else if (message.type === 'rejected') this.rejected.push(`${message.agent} ${message.scope}@${message.version ?? '?'}: ${message.error}`);
     else if (message.type === 'failed') this.#failure ??= new AgentPoolError(message.error);
   }
@@ -99,6 +99,15 @@ export class AgentPool implements AsyncDisposable {
       this.#listeners.add(check);
       check();
     });
+  }
+
+  /** CPU time used so far by all agent processes together, and their RSS summed. */
+  async cpu(): Promise<{ readonly cpuMs: number; readonly rssBytes: number }> {
+    this.#cpu = [];
+    const live = this.#children.filter((c) => c.connected);
+    for (const child of live) child.send({ type: 'cpu' });
+    await this.until('CPU figures of every agent process', () => this.#cpu.length >= live.length, 30_000);
+    return { cpuMs: this.#cpu.reduce((n, r) => n + r.cpuMs, 0), rssBytes: this.#cpu.reduce((n, r) => n + r.rssBytes, 0) };
   }
 
   /** Applied reports of a given version per scope (the versions one change published). */

@@ -19,9 +19,21 @@ export interface ChangeFigures {
   readonly bytesPerAgent: Distribution;
   readonly updates: Record<string, number>;
   readonly pipelineMs: { readonly [K in keyof PassTimings]: number };
+  /**
+   * CPU time spent on this change, from the edit until every agent applied it: the agent processes together,
+   * nats-server, and this process (world, translate, hash, validate, publish). On N cores the wall time is at least
+   * their sum / N.
+   */
+  readonly cpuMs: CpuFigures | undefined;
 }
 
-export function changeFigures(what: string, pass: PassResult, reports: readonly AppliedReport[]): ChangeFigures {
+export interface CpuFigures {
+  readonly agents: number;
+  readonly natsServer: number;
+  readonly controlPlane: number;
+}
+
+export function changeFigures(what: string, pass: PassResult, reports: readonly AppliedReport[], cpuMs?: CpuFigures): ChangeFigures {
   const updates: Record<string, number> = {};
   for (const r of reports) updates[r.update] = (updates[r.update] ?? 0) + 1;
   return {
@@ -35,6 +47,7 @@ export function changeFigures(what: string, pass: PassResult, reports: readonly 
     bytesPerAgent: distribution(reports.map((r) => r.bytes), 0),
     updates,
     pipelineMs: roundTimings(pass.timings),
+    cpuMs: cpuMs === undefined ? undefined : { agents: round(cpuMs.agents), natsServer: round(cpuMs.natsServer), controlPlane: round(cpuMs.controlPlane) },
   };
 }
 

@@ -5,7 +5,8 @@
 import type { Bus } from '@weft/bus';
 import { AgentPool } from './agent-pool.js';
 import { appliedByAll, changeFigures } from './change-figures.js';
-import type { ChangeFigures } from './change-figures.js';
+import type { ChangeFigures, CpuFigures } from './change-figures.js';
+import { ownCpuMs, processCpuMs } from './cpu-meter.js';
 import { EditableMesh, meshShape } from './mesh-edits.js';
 import type { FanoutOptions } from './options.js';
 import { PublishingPipeline } from './publish-pass.js';
@@ -22,12 +23,22 @@ export interface FanoutFigures {
   readonly initialPublishMs: number;
   /** Subscribe (no version) → first full state applied, all agents starting at once. */
   readonly coldStartMs: Distribution;
+  /** The first route edits after the agents started (cold code), end to end. */
+  readonly warmupRouteChanges: readonly { readonly what: string; readonly endToEndMs: Distribution }[];
   readonly routeChanges: readonly ChangeFigures[];
   readonly endpointChange: ChangeFigures;
+  /** RSS of the agent processes together, after every agent applied its first full state. */
+  readonly agentProcessesRssMb: number;
   readonly rejected: readonly string[];
 }
 
-export async function runFanout(bus: Bus, natsUrl: string, options: FanoutOptions, log: (line: string) => void): Promise<FanoutFigures> {
+export interface NatsProcess {
+  readonly url: string;
+  readonly pid: number;
+}
+
+export async function runFanout(bus: Bus, nats: NatsProcess, options: FanoutOptions, log: (line: string) => void): Promise<FanoutFigures> {
+  const natsUrl = nats.url;
   const mesh = new EditableMesh(meshShape(options.fanoutServices));
   const pipeline = new PublishingPipeline(bus);
   const initial = await pipeline.apply(mesh.objects);
@@ -47,20 +58,35 @@ export async function runFanout(bus: Bus, natsUrl: string, options: FanoutOption
   });
   const cold = await appliedByAll(pool, initial, agentScopes, options.timeoutMs);
   log(`${cold.length} agents subscribed and applied the full state in ${round(performance.now() - started)} ms`);
+  const agentsRss = (await pool.cpu()).rssBytes;
   const coldStartMs = distribution(cold.map((r) => r.appliedAt - r.subscribedAt));
 
-  const routeChanges: ChangeFigures[] = [];
-  for (let i = 0; i < options.routeChanges; i++) {
-    const route = mesh.editRoute();
+  /** Makes a change, publishes it through the pipeline and waits until every agent applied it, with the CPU it took. */
+  const measure = async (edit: () => string): Promise<ChangeFigures> => {
+    const before = { agents: (await pool.cpu()).cpuMs, natsServer: processCpuMs(nats.pid), controlPlane: ownCpuMs() };
+    const edited = edit();
     const pass = await pipeline.apply(mesh.objects);
     const reports = await appliedByAll(pool, pass, agentScopes, options.timeoutMs);
-    const figures = changeFigures(`HTTPRoute ${route} edited`, pass, reports);
+    const cpu: CpuFigures = {
+      agents: (await pool.cpu()).cpuMs - before.agents,
+      natsServer: processCpuMs(nats.pid) - before.natsServer,
+      controlPlane: ownCpuMs() - before.controlPlane,
+    };
+    return changeFigures(edited, pass, reports, cpu);
+  };
+  const warmupRouteChanges: FanoutFigures['warmupRouteChanges'][number][] = [];
+  for (let i = 0; i < options.warmupChanges; i++) {
+    const figures = await measure(() => `HTTPRoute ${mesh.editRoute()} edited`);
+    log(`warm-up route edit ${i + 1}: p50 ${figures.endToEndMs.p50} ms, p99 ${figures.endToEndMs.p99} ms`);
+    warmupRouteChanges.push({ what: figures.what, endToEndMs: figures.endToEndMs });
+  }
+  const routeChanges: ChangeFigures[] = [];
+  for (let i = 0; i < options.routeChanges; i++) {
+    const figures = await measure(() => `HTTPRoute ${mesh.editRoute()} edited`);
     log(`route edit ${i + 1}: ${figures.scopesPublished} scopes, p50 ${figures.endToEndMs.p50} ms, p99 ${figures.endToEndMs.p99} ms`);
     routeChanges.push(figures);
   }
-  const service = mesh.unreadyOneEndpoint();
-  const pass = await pipeline.apply(mesh.objects);
-  const endpointChange = changeFigures(`one endpoint of ${service} unready`, pass, await appliedByAll(pool, pass, agentScopes, options.timeoutMs));
+  const endpointChange = await measure(() => `one endpoint of ${mesh.unreadyOneEndpoint()} unready`);
   log(`endpoint change: p99 ${endpointChange.endToEndMs.p99} ms, ${endpointChange.bytesPerAgent.p50} bytes per agent`);
   return {
     services: options.fanoutServices,
@@ -69,8 +95,10 @@ export async function runFanout(bus: Bus, natsUrl: string, options: FanoutOption
     processes: Math.min(options.processes, options.agents),
     initialPublishMs: round(initialPublishMs),
     coldStartMs,
+    warmupRouteChanges,
     routeChanges,
     endpointChange,
+    agentProcessesRssMb: round(agentsRss / 2 ** 20),
     rejected: pool.rejected.slice(0, 10),
   };
 }

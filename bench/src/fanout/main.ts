@@ -1,21 +1,25 @@
 /**
  * bench:fanout — a real nats-server, the control plane's publishing path and agents following their scopes in child
- * processes. Measures a route edit until every agent applied it, the bytes of a single-endpoint change, one agent's
- * RSS and full resync on the full-size mesh. Prints JSON, then a table against the issue's targets.
+ * processes (the agent's own ScopeFollower and SnapshotApplier). Measures a route edit until every agent applied it,
+ * with the split of where the time and CPU go, and the bytes of a single-endpoint change; then, on the full-size
+ * mesh with every scope published, the agent as deployed (its build on plain Node): RSS, full resync and changes.
+ * Prints JSON, then a table against the issue's targets.
  *
  *   npx tsx --conditions=development bench/src/fanout/main.ts [--agents 1000] [--processes 4] [--services 10000]
- *     [--fanout-services 500] [--route-changes 2] [--timeout-s 600]
+ *     [--fanout-services 500] [--warmup-changes 3] [--route-changes 3] [--timeout-s 600]
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Bus } from '@weft/bus';
 import { connectBus } from '@weft/bus';
+import { buildAgent } from './built-agent.js';
 import { runFanout } from './fanout.js';
 import { startBenchNats } from './nats.js';
 import type { BenchNats } from './nats.js';
 import { parseOptions } from './options.js';
-import { estimate, hints, table } from './report.js';
+import { hints, table } from './report.js';
 import type { BenchResult } from './report.js';
 import { runSingleAgent } from './single-agent.js';
+import { round } from './stats.js';
 
 function log(line: string): void {
   console.error(`[fanout ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -30,6 +34,9 @@ async function connect(nats: BenchNats, cluster: string): Promise<Bus> {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   log(`options ${JSON.stringify(options)}`);
+  // The single-agent measures run the agent as deployed: its build output on plain Node.
+  buildAgent(log);
+  const loadAverageStart = round(loadavg()[0] ?? 0);
   const nats = await startBenchNats();
   // Children end on their own when this process goes (IPC disconnect); nats-server needs stopping.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -42,12 +49,16 @@ async function main(): Promise<void> {
   try {
     const fanoutBus = await connect(nats, 'fanout');
     buses.push(fanoutBus);
-    const fanout = await runFanout(fanoutBus, nats.url, options, log);
+    const fanout = await runFanout(fanoutBus, nats, options, log);
     const singleBus = await connect(nats, 'single');
     buses.push(singleBus);
     const singleAgent = await runSingleAgent(singleBus, nats.url, options, log);
-    const partial = { command: `bench/src/fanout/main.ts ${process.argv.slice(2).join(' ')}`.trim(), machine: { cpus: availableParallelism() }, fanout, singleAgent };
-    const result: BenchResult = { ...partial, estimateAtFullSize: estimate(fanout, singleAgent) };
+    const result: BenchResult = {
+      command: `bench/src/fanout/main.ts ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: { cpus: availableParallelism(), loadAverageStart, loadAverageEnd: round(loadavg()[0] ?? 0) },
+      fanout,
+      singleAgent,
+    };
     console.log(JSON.stringify(result, null, 2));
     console.log(`\n${table(result)}\n`);
     for (const line of hints(result)) console.log(`- ${line}`);

@@ -13,8 +13,11 @@ export interface StartCommand {
   readonly agents: readonly AgentAssignment[];
   /** Largest canonical encoding an agent accepts (the agent's default is 64 MiB). */
   readonly maxSnapshotBytes: number;
-  /** Report `process.memoryUsage()` after the first apply of every agent (single-agent RSS measure). */
-  readonly reportMemory: boolean;
+}
+
+/** Parent → child: report the CPU time this process has used so far. */
+export interface CpuCommand {
+  readonly type: 'cpu';
 }
 
 /** Child → parent: one version handled by one agent. Times are wall-clock ms (timeOrigin + now). */
@@ -28,6 +31,7 @@ export interface AppliedReport {
   readonly bytes: number;
   /** When the subscription was opened (for the resync time of a fresh agent). */
   readonly subscribedAt: number;
+  /** When the agent's ScopeFollower took the version from its subscription. */
   readonly receivedAt: number;
   readonly appliedAt: number;
 }
@@ -40,16 +44,11 @@ export interface RejectedReport {
   readonly error: string;
 }
 
-export interface MemoryReport {
-  readonly type: 'memory';
-  readonly agent: string;
+/** Child → parent: CPU time used by the process so far (user + system), and its RSS. */
+export interface CpuReport {
+  readonly type: 'cpu';
+  readonly cpuMs: number;
   readonly rssBytes: number;
-  readonly heapUsedBytes: number;
-  /** Memory outside the JS heap (Buffers of received chunks, gunzip) after the apply. */
-  readonly externalBytes: number;
-  /** RSS and heap of the process before any agent connected: the runtime's and libraries' own share. */
-  readonly baselineRssBytes: number;
-  readonly baselineHeapUsedBytes: number;
 }
 
 export interface ReadyReport {
@@ -61,7 +60,7 @@ export interface FailedReport {
   readonly error: string;
 }
 
-export type ChildReport = AppliedReport | RejectedReport | MemoryReport | ReadyReport | FailedReport;
+export type ChildReport = AppliedReport | RejectedReport | CpuReport | ReadyReport | FailedReport;
 
 /** Wall-clock milliseconds comparable across processes on one machine. */
 export function wallNow(): number {

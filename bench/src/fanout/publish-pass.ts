@@ -9,7 +9,6 @@ import type { FullState } from '@weft/bus';
 import { createControlPlaneMetrics, MeshPipeline } from '@weft/control-plane';
 import type { MeshPublisher, PipelineRun } from '@weft/control-plane';
 import type { ObjectSet } from '@weft/k8s';
-import type { MeshConfig } from '@weft/model';
 import { createLogger, createMetricsRegistry } from '@weft/telemetry';
 import { createTranslator } from '@weft/translate';
 import { wallNow } from './protocol.js';
@@ -22,9 +21,9 @@ export interface PassTimings {
   readonly totalMs: number;
   /** WorldState build + translate (the pipeline's own `translateMs`). */
   readonly translateMs: number;
-  /** Content hash, validation, consistency check and diff of the scopes: the pass less the timed parts. */
+  /** Identity diff, incremental hash and validation of the changed scopes: the pass less the timed parts. */
   readonly checkMs: number;
-  /** publishScope calls (canonical encoding, gzip, chunking, JetStream round trips), summed. */
+  /** publishScope calls (the delta record; at checkpoints the full state's encoding and gzip; JetStream round trips), summed. */
   readonly publishMs: number;
   /** publishAssignment / deleteAssignment calls for the mesh's workloads, summed. */
   readonly assignMs: number;
@@ -38,6 +37,8 @@ export interface PassResult {
   readonly versions: ReadonlyMap<string, string>;
   readonly run: PipelineRun;
   readonly timings: PassTimings;
+  /** Bytes stored per scope whose version in this pass was a checkpoint (gzip). */
+  readonly checkpointBytes: ReadonlyMap<string, number>;
 }
 
 const CLUSTER_DOMAIN = 'cluster.local';
@@ -45,16 +46,12 @@ const CLUSTER_DOMAIN = 'cluster.local';
 export class PublishingPipeline {
   readonly #pipeline: MeshPipeline;
   readonly #publishedAt = new Map<string, number>();
+  readonly #checkpointBytes = new Map<string, number>();
   readonly #failures: string[] = [];
   #publishMs = 0;
   #assignMs = 0;
-  #allScopes = 0;
 
-  /**
-   * `onlyScope`: translate keeps just the scope it picks (the single-agent measure on the full mesh, where running
-   * every scope would take minutes per pass); undefined: all scopes.
-   */
-  constructor(bus: Bus, onlyScope?: (scopes: readonly string[]) => string) {
+  constructor(bus: Bus) {
     const translator = createTranslator();
     const scopePublisher = bus.createPublisher();
     const timed = async <T>(add: (ms: number) => void, call: () => Promise<T>): Promise<T> => {
@@ -73,6 +70,7 @@ export class PublishingPipeline {
       publishScope: async (scope, full: FullState, delta) => {
         const result = await timed((ms) => (this.#publishMs += ms), () => scopePublisher.publishScope(scope, full, delta));
         this.#publishedAt.set(scope, wallNow());
+        if (result.checkpoint) this.#checkpointBytes.set(scope, result.fullBytes);
         return result;
       },
       publishAssignment: (agent, scope) => timed((ms) => (this.#assignMs += ms), () => bus.publishAssignment(agent, scope)),
@@ -83,19 +81,10 @@ export class PublishingPipeline {
       log: createLogger({ component: 'bench-fanout-pipeline', level: 'warn', destination: process.stderr }),
       metrics: createControlPlaneMetrics(createMetricsRegistry()),
       clusterDomain: CLUSTER_DOMAIN,
-      translate: (world) => {
-        const mesh = translator.translate(world);
-        this.#allScopes = Object.keys(mesh.scopes).length;
-        return onlyScope === undefined ? mesh : keepScope(mesh, onlyScope(Object.keys(mesh.scopes).sort()));
-      },
+      translate: (world) => translator.translate(world),
       publisher,
       trustBundle: () => [],
     });
-  }
-
-  /** Scopes of the last translation (all of them, also when only one is published). */
-  get allScopes(): number {
-    return this.#allScopes;
   }
 
   /** Scope ids the pipeline published in its last pass's mesh. */
@@ -103,8 +92,15 @@ export class PublishingPipeline {
     return Object.keys(this.#pipeline.mesh?.scopes ?? {}).sort();
   }
 
+  /** Resources of one scope in the last pass's mesh. */
+  resourceCount(scope: string): number {
+    const resources = this.#pipeline.mesh?.scopes[scope];
+    return resources === undefined ? 0 : Object.values(resources).reduce((n, list: readonly unknown[]) => n + list.length, 0);
+  }
+
   async apply(objects: readonly Record<string, unknown>[]): Promise<PassResult> {
     this.#publishedAt.clear();
+    this.#checkpointBytes.clear();
     this.#failures.length = 0;
     this.#publishMs = 0;
     this.#assignMs = 0;
@@ -124,6 +120,7 @@ export class PublishingPipeline {
       publishedAt,
       versions,
       run,
+      checkpointBytes: new Map(this.#checkpointBytes),
       timings: {
         totalMs,
         translateMs: run.translateMs,
@@ -133,9 +130,4 @@ export class PublishingPipeline {
       },
     };
   }
-}
-
-function keepScope(mesh: MeshConfig, scope: string): MeshConfig {
-  const resources = mesh.scopes[scope];
-  return { ...mesh, scopes: resources === undefined ? {} : { [scope]: resources } };
 }

@@ -1,5 +1,5 @@
 /** The benchmark's printed result: JSON, a short table against the issue's targets, and where the time goes. */
-import { availableParallelism } from 'node:os';
+import type { ChangeFigures } from './change-figures.js';
 import type { FanoutFigures } from './fanout.js';
 import type { SingleAgentFigures } from './single-agent.js';
 import { round } from './stats.js';
@@ -8,90 +8,116 @@ export const TARGETS = { p99Ms: 100, bytesPerAgent: 2048, agentRssMb: 60, fullRe
 
 export interface BenchResult {
   readonly command: string;
-  readonly machine: { readonly cpus: number };
+  /** CPUs, and the 1-minute load average when the run started and ended (other work on the machine shows here). */
+  readonly machine: { readonly cpus: number; readonly loadAverageStart: number; readonly loadAverageEnd: number };
   readonly fanout: FanoutFigures;
   readonly singleAgent: SingleAgentFigures;
-  /** What the fan-out would cost on the single-agent mesh, from its measured per-scope and per-agent costs. */
-  readonly estimateAtFullSize: {
-    readonly services: number;
-    readonly agents: number;
-    readonly pipelineAllScopesMs: number;
-    readonly agentApplyMs: number;
-    readonly allAgentsOnThisMachineMs: number;
-    readonly allAgentsHeapGb: number;
-  };
-}
-
-export function estimate(fanout: FanoutFigures, single: SingleAgentFigures): BenchResult['estimateAtFullSize'] {
-  const perScope = single.routeChange.pipelineMs;
-  // A route edit changes every scope (each carries every Service's routes): every scope is hashed, validated, diffed, published.
-  const pipelineAllScopesMs = perScope.translateMs + single.scopes * (perScope.checkMs + perScope.publishMs);
-  const agentApplyMs = single.routeChange.applyMs.p50;
-  return {
-    services: single.services,
-    agents: fanout.agents,
-    pipelineAllScopesMs: round(pipelineAllScopesMs, 0),
-    agentApplyMs,
-    allAgentsOnThisMachineMs: round((fanout.agents * agentApplyMs) / availableParallelism(), 0),
-    // Live heap each agent adds (RSS adds more: parse and gunzip garbage the allocator keeps).
-    allAgentsHeapGb: round((fanout.agents * (single.heapUsedMb - single.baselineHeapUsedMb)) / 1024, 1),
-  };
 }
 
 function verdict(ok: boolean): string {
   return ok ? 'met' : 'MISSED';
 }
 
+/** The route edit with the worst p99 (the one the target is judged on). */
+function worstRouteEdit(fanout: FanoutFigures): ChangeFigures | undefined {
+  return [...fanout.routeChanges].sort((a, b) => b.endToEndMs.p99 - a.endToEndMs.p99)[0];
+}
+
 export function table(result: BenchResult): string {
-  const { fanout, singleAgent: one, estimateAtFullSize: est } = result;
-  const routeP50 = Math.max(...fanout.routeChanges.map((c) => c.endToEndMs.p50));
-  const routeP99 = Math.max(...fanout.routeChanges.map((c) => c.endToEndMs.p99));
-  const last = fanout.routeChanges.at(-1);
+  const { fanout, singleAgent: one, machine } = result;
+  const worst = worstRouteEdit(fanout);
+  const cpu = worst?.cpuMs;
+  const cpuFloor = cpu === undefined ? 0 : round((cpu.agents + cpu.natsServer + cpu.controlPlane) / machine.cpus, 0);
+  const mem = one.memory;
   const rows: [string, string, string][] = [
     [
-      `route edit → all ${fanout.agents} agents applied, p50 / p99 (${fanout.services} Services, ${fanout.scopes} scopes, ${fanout.processes} processes)`,
-      `${routeP50} / ${routeP99} ms`,
-      `p99 ≤ ${TARGETS.p99Ms} ms: ${verdict(routeP99 <= TARGETS.p99Ms)}`,
+      `route edit → all ${fanout.agents} agents applied, p50 / p99 (${fanout.services} Services, ${fanout.scopes} scopes, ${fanout.processes} agent processes)`,
+      worst === undefined ? '-' : `${worst.endToEndMs.p50} / ${worst.endToEndMs.p99} ms`,
+      `p99 ≤ ${TARGETS.p99Ms} ms: ${verdict((worst?.endToEndMs.p99 ?? Infinity) <= TARGETS.p99Ms)}`,
     ],
     [
-      '  of which (p99): change → scope published / publish ack → agent handler runs / apply',
-      last === undefined ? '-' : `${last.publishedMs.p99} / ${last.deliveryMs.p99} / ${last.applyMs.p99} ms`,
+      `  the ${fanout.warmupRouteChanges.length} route edits before (code not yet optimised by V8), p50 / p99`,
+      fanout.warmupRouteChanges.map((c) => `${c.endToEndMs.p50} / ${c.endToEndMs.p99}`).join(', ') + ' ms',
       '',
     ],
-    [`single-endpoint change, bytes per agent (${fanout.services} Services)`, `${fanout.endpointChange.bytesPerAgent.p50} B (max ${fanout.endpointChange.bytesPerAgent.max})`, `≤ ${TARGETS.bytesPerAgent} B: ${verdict(fanout.endpointChange.bytesPerAgent.max <= TARGETS.bytesPerAgent)}`],
-    [`single-endpoint change, bytes per agent (${one.services} Services)`, `${one.endpointChange.bytesPerAgent.max} B`, `≤ ${TARGETS.bytesPerAgent} B: ${verdict(one.endpointChange.bytesPerAgent.max <= TARGETS.bytesPerAgent)}`],
     [
-      `agent RSS holding a ${one.services}-Service scope (before connecting: ${one.baselineRssMb} MB; heap ${one.heapUsedMb} MB, ${one.baselineHeapUsedMb} before; external ${one.externalMb} MB)`,
-      `${one.rssMb} MB`, `≤ ${TARGETS.agentRssMb} MB: ${verdict(one.rssMb <= TARGETS.agentRssMb)}`],
-    [`full resync of one agent (${one.services} Services, ${round(one.fullStateBytes / 1024, 0)} KiB received)`, `${one.fullResyncMs} ms`, `≤ ${TARGETS.fullResyncMs} ms: ${verdict(one.fullResyncMs <= TARGETS.fullResyncMs)}`],
-    [`one agent applying a route edit (${one.services} Services)`, `${one.routeChange.applyMs.p50} ms`, ''],
-    [`pipeline, route edit, all ${one.scopes} scopes (${one.services} Services, estimated from 1 scope)`, `${est.pipelineAllScopesMs} ms`, ''],
-    [`${est.agents} agents × ${est.services} Services on this ${result.machine.cpus}-CPU machine (estimated)`, `${est.allAgentsOnThisMachineMs} ms, ${est.allAgentsHeapGb} GB heap`, ''],
+      '  split (p50 / p99): change → scope published | published → agent took it (NATS + waiting for its process) | took → applied',
+      worst === undefined ? '-' : `${worst.publishedMs.p50} / ${worst.publishedMs.p99} | ${worst.deliveryMs.p50} / ${worst.deliveryMs.p99} | ${worst.applyMs.p50} / ${worst.applyMs.p99} ms`,
+      '',
+    ],
+    [
+      '  pipeline: translate | diff + hash + validate | publish (all scopes)',
+      worst === undefined ? '-' : `${worst.pipelineMs.translateMs} | ${worst.pipelineMs.checkMs} | ${worst.pipelineMs.publishMs} ms`,
+      '',
+    ],
+    [
+      `  CPU for it: agent processes | nats-server | control plane (wall floor on ${machine.cpus} CPUs)`,
+      cpu === undefined ? '-' : `${cpu.agents} | ${cpu.natsServer} | ${cpu.controlPlane} ms (≥ ${cpuFloor} ms)`,
+      '',
+    ],
+    [
+      `single-endpoint change → all ${fanout.agents} agents applied, p50 / p99`,
+      `${fanout.endpointChange.endToEndMs.p50} / ${fanout.endpointChange.endToEndMs.p99} ms`,
+      '',
+    ],
+    [
+      `single-endpoint change, bytes per agent (${fanout.services} Services)`,
+      `${fanout.endpointChange.bytesPerAgent.p50} B (max ${fanout.endpointChange.bytesPerAgent.max})`,
+      `≤ ${TARGETS.bytesPerAgent} B: ${verdict(fanout.endpointChange.bytesPerAgent.max <= TARGETS.bytesPerAgent)}`,
+    ],
+    [`single-endpoint change, bytes per agent (${one.services} Services)`, `${one.endpointChange.bytes} B`, `≤ ${TARGETS.bytesPerAgent} B: ${verdict(one.endpointChange.bytes <= TARGETS.bytesPerAgent)}`],
+    [
+      `agent RSS holding a ${one.services}-Service scope (${one.resources} resources; built agent on plain Node; before the scope ${mem.beforeScopeRssMb} MB, peak ${mem.peakRssMb} MB, heap ${mem.heapUsedMb} MB, external ${mem.externalMb} MB)`,
+      `${mem.withScopeRssMb} MB`,
+      `≤ ${TARGETS.agentRssMb} MB: ${verdict(mem.withScopeRssMb <= TARGETS.agentRssMb)}`,
+    ],
+    [
+      `  the same agent on plain Node with ${one.lean.nodeFlags.join(' ')} (full resync ${one.lean.fullResyncMs} ms; before the scope ${one.lean.memory.beforeScopeRssMb} MB, peak ${one.lean.memory.peakRssMb} MB)`,
+      `${one.lean.memory.withScopeRssMb} MB`,
+      `≤ ${TARGETS.agentRssMb} MB: ${verdict(one.lean.memory.withScopeRssMb <= TARGETS.agentRssMb)}`,
+    ],
+    [
+      `full resync of one agent: subscribe → its etcd store serves the scope (${one.services} Services, ${round(one.checkpointBytes / 1024, 0)} KiB checkpoint; tries ${one.fullResyncTriesMs.join(', ')} ms; ${one.fullResyncWithPersistMs} ms with the state kept on disk)`,
+      `${one.fullResyncMs} ms`,
+      `≤ ${TARGETS.fullResyncMs} ms: ${verdict(one.fullResyncMs <= TARGETS.fullResyncMs)}`,
+    ],
+    [`one agent, ${one.services} Services: route edit applied after the change (its own apply)`, `${one.routeChange.endToEndMs} ms (${one.routeChange.agentApplyMs} ms)`, ''],
+    [
+      `pipeline, ${one.services} Services, all ${one.scopes} scopes: route edit (translate | diff+hash+validate | publish); first pass`,
+      `${one.routeChange.pipelineMs.totalMs} ms (${one.routeChange.pipelineMs.translateMs} | ${one.routeChange.pipelineMs.checkMs} | ${one.routeChange.pipelineMs.publishMs}); ${one.initialPipelineMs.totalMs} ms`,
+      '',
+    ],
   ];
   return ['| measure | value | target |', '|---|---|---|', ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`)].join('\n');
 }
 
-/** Where the time goes, from what can be timed outside the pipeline and the agents. */
+/** Where the time goes, in words. */
 export function hints(result: BenchResult): string[] {
-  const { fanout, singleAgent: one } = result;
+  const { fanout, singleAgent: one, machine } = result;
   const lines: string[] = [];
-  const last = fanout.routeChanges.at(-1);
-  if (last !== undefined) {
-    const p = last.pipelineMs;
+  const worst = worstRouteEdit(fanout);
+  if (worst?.cpuMs !== undefined) {
+    const perAgent = round(worst.cpuMs.agents / Math.max(1, worst.agents), 2);
     lines.push(
-      `fan-out route edit: pipeline pass ${p.totalMs} ms = world+translate ${p.translateMs} + hash/validate/diff ${p.checkMs} + publish ${p.publishMs} + assignments ${p.assignMs} ms over ${last.scopesPublished} scopes (one after another); ` +
-        `agent apply (received → applied) p50 ${last.applyMs.p50} ms; ${fanout.agents} agents in ${fanout.processes} processes share ${result.machine.cpus} CPUs: an agent's handler waits behind the applies of the ` +
-        `other ~${Math.round(fanout.agents / fanout.processes)} agents of its process, which is most of the "delivery" figure.`,
+      `fan-out route edit: ${worst.scopesPublished} scopes republished; the ${fanout.agents} agents spent ${worst.cpuMs.agents} ms of CPU in all (${perAgent} ms each: ` +
+        `NATS client, bus decoding, delta apply, report to the parent), nats-server ${worst.cpuMs.natsServer} ms, the control plane ${worst.cpuMs.controlPlane} ms. ` +
+        `On ${machine.cpus} CPUs (load average ${machine.loadAverageStart} when the run started) that work alone takes at least ` +
+        `${round((worst.cpuMs.agents + worst.cpuMs.natsServer + worst.cpuMs.controlPlane) / machine.cpus, 0)} ms of wall time: the "took it" figure is mostly agents waiting for a CPU.`,
     );
   }
   lines.push(
-    `one agent at ${one.services} Services, route edit: SnapshotApplier took ${one.routeChange.applyMs.p50} ms for a one-resource delta ` +
-      '(applyDelta, then the whole scope re-hashed, re-built and re-validated).',
+    `one agent at ${one.services} Services: a one-resource delta is applied in ${one.routeChange.agentApplyMs} ms (incremental hash and validation, only the changed etcd keys); ` +
+      `a full resync (${one.resources} resources) takes ${one.fullResyncMs} ms, of which the agent's own parse, validation and store apply ${one.fullApplyMs} ms.`,
   );
-  const q = one.routeChange.pipelineMs;
   lines.push(
-    `pipeline at ${one.services} Services, route edit, one scope: world+translate ${q.translateMs}, hash/validate/diff ${q.checkMs}, publish ${q.publishMs} ms; ` +
-      `every scope carries every Service, so a route edit repeats the last two ${one.scopes} times.`,
+    `agent memory at ${one.services} Services: ${one.memory.beforeScopeRssMb} MB before it holds any scope (Node 24 itself ~41 MB, the libraries it loads ~35 MB: ` +
+      `NATS, gRPC, prom-client, pino, yaml), ${round(one.memory.withScopeRssMb - one.memory.beforeScopeRssMb)} MB more with the scope (its canonical JSON strings, ` +
+      `the etcd store's values as Buffers, indexes).`,
+  );
+  lines.push(
+    `pipeline at ${one.services} Services, all ${one.scopes} scopes: a route edit costs ${one.routeChange.pipelineMs.totalMs} ms ` +
+      `(translate ${one.routeChange.pipelineMs.translateMs}, per-scope diff/hash/validate ${one.routeChange.pipelineMs.checkMs}, ${one.routeChange.scopesPublished} publishes ${one.routeChange.pipelineMs.publishMs} ms); ` +
+      `control plane RSS ${one.controlPlaneRssMb} MB.`,
   );
   return lines;
 }

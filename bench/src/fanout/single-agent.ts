@@ -1,106 +1,171 @@
 /**
- * The single-agent measures on the full-size mesh: one child process with exactly one agent following one scope.
- * The real pipeline runs with translate keeping only that scope, so it hashes, validates, diffs and publishes just
- * one (every scope would take minutes per pass at this size); its per-scope cost is reported.
+ * The single-agent measures on the full-size mesh: the real pipeline publishes every scope, and the agent as
+ * deployed (apps/agent/dist on plain Node 24, etcd store, state folder) follows one of them. Measures its full
+ * resync (a fresh agent: subscribe → the scope applied), its RSS before and after holding the scope, and one
+ * endpoint change and one route edit end to end, with the pipeline's cost over all scopes.
  */
+import { agentIdOf } from '@weft/bus';
 import type { Bus } from '@weft/bus';
-import { AgentPool } from './agent-pool.js';
-import { appliedByAll, changeFigures, roundTimings } from './change-figures.js';
+import { BuiltAgent, gaugeMb } from './built-agent.js';
+import type { ProcessMemory } from './built-agent.js';
+import { roundTimings } from './change-figures.js';
 import type { ChangeFigures } from './change-figures.js';
 import { EditableMesh, meshShape } from './mesh-edits.js';
 import type { FanoutOptions } from './options.js';
 import { PublishingPipeline } from './publish-pass.js';
-import type { AppliedReport, MemoryReport } from './protocol.js';
-import { mib, percentile, round } from './stats.js';
+import type { PassResult } from './publish-pass.js';
+import { percentile, round } from './stats.js';
 
-const MAX_SNAPSHOT_BYTES = 64 * 2 ** 20;
 const RESYNC_TRIES = 3;
+/** A smaller young generation: V8 keeps less memory around after the full state's parse (costs some CPU). */
+const LEAN_FLAGS = ['--max-semi-space-size=1'];
+const NAMESPACE = 'bench';
+/** After applying, the agent idles this long before its memory is read (V8 returns freed pages lazily). */
+const SETTLE_MS = 3_000;
+
+export interface AgentMemory {
+  /** Connected and waiting for its assignment: Node, the libraries, the etcd and health servers. */
+  readonly beforeScopeRssMb: number;
+  /** Holding the scope, after it settled. */
+  readonly withScopeRssMb: number;
+  /** The highest RSS it reached (the full state's JSON parse and gunzip). */
+  readonly peakRssMb: number;
+  /** From its /metrics (prom-client): live JS heap and memory outside it (Buffers: the etcd store's values). */
+  readonly heapUsedMb: number;
+  readonly externalMb: number;
+}
+
+export interface AgentChange {
+  readonly what: string;
+  /** The change made → this agent's etcd store holds it (its 'applied' log line). */
+  readonly endToEndMs: number;
+  /** The agent's own receive → stores applied. */
+  readonly agentApplyMs: number;
+  /** Bytes the agent received for it: the delta record as stored. */
+  readonly bytes: number;
+  readonly scopesPublished: number;
+  readonly pipelineMs: ChangeFigures['pipelineMs'];
+}
 
 export interface SingleAgentFigures {
   readonly services: number;
   readonly scopes: number;
-  /** Bytes of the scope's full state as received (gzip, all chunks). The memory figures are of the median try. */
-  readonly fullStateBytes: number;
-  /** Subscribe without a version → full state applied (median of the tries, each a fresh process). */
+  /** Resources in the followed scope. */
+  readonly resources: number;
+  /** Bytes of the scope's checkpoint as stored (gzip). */
+  readonly checkpointBytes: number;
+  /** The pipeline's first pass over every scope of the mesh (translate, hash, validate, checkpoint, publish). */
+  readonly initialPipelineMs: ChangeFigures['pipelineMs'];
+  /** RSS of this process after the first pass: the pipeline's translator, world and per-scope states. */
+  readonly controlPlaneRssMb: number;
+  /**
+   * A fresh agent: subscribe ('following scope') → its etcd store serves the full state (median of the tries; as the
+   * earlier figure was measured). The 'applied' line comes after it also kept the state on disk: `withPersistMs`.
+   */
   readonly fullResyncMs: number;
   readonly fullResyncTriesMs: readonly number[];
-  readonly rssMb: number;
-  readonly heapUsedMb: number;
-  readonly externalMb: number;
-  /** RSS and heap of the same child before it connected: Node, the tsx loader and the libraries. */
-  readonly baselineRssMb: number;
-  readonly baselineHeapUsedMb: number;
-  /** The pipeline's work for this one scope on the first publish (assignments: this scope's workloads). */
-  readonly pipelinePerScopeMs: ChangeFigures['pipelineMs'];
-  readonly endpointChange: ChangeFigures;
-  readonly routeChange: ChangeFigures;
+  readonly fullResyncWithPersistMs: number;
+  /** The agent's own figure for that apply (receive → stores applied). */
+  readonly fullApplyMs: number;
+  readonly memory: AgentMemory;
+  /** The same agent started with LEAN_FLAGS: its memory and full resync. */
+  readonly lean: { readonly nodeFlags: readonly string[]; readonly fullResyncMs: number; readonly memory: AgentMemory };
+  readonly endpointChange: AgentChange;
+  readonly routeChange: AgentChange;
 }
 
 export async function runSingleAgent(bus: Bus, natsUrl: string, options: FanoutOptions, log: (line: string) => void): Promise<SingleAgentFigures> {
   const mesh = new EditableMesh(meshShape(options.services));
-  let chosen: string | undefined;
-  const pipeline = new PublishingPipeline(bus, (ids) => (chosen ??= ids[0] ?? ''));
+  const pipeline = new PublishingPipeline(bus);
   const initial = await pipeline.apply(mesh.objects);
-  const scope = chosen ?? '';
-  const scopes = pipeline.allScopes;
-  log(`single agent: ${options.services} Services, scope ${scope} published (1 of ${scopes})`);
-  const agentScopes = new Map([['bench-single-agent', scope]]);
-  const startAgent = () =>
-    AgentPool.start({
-      natsUrl,
-      cluster: bus.cluster,
-      agents: [{ agent: 'bench-single-agent', scope }],
-      processes: 1,
-      maxSnapshotBytes: MAX_SNAPSHOT_BYTES,
-      reportMemory: true,
-    });
-  // Each try is a fresh process subscribing without a version; the last one stays for the changes.
-  const resyncs: { readonly report: AppliedReport; readonly memory: MemoryReport | undefined }[] = [];
-  let pool = await startAgent();
+  const scope = pipeline.scopes[0] ?? '';
+  const resources = pipeline.resourceCount(scope);
+  const controlPlaneRssMb = round(process.memoryUsage.rss() / 2 ** 20);
+  log(`single agent: ${options.services} Services, ${pipeline.scopes.length} scopes published in ${round(initial.timings.totalMs)} ms; following ${scope} (${resources} resources)`);
+
+  const tries: { readonly resyncMs: number; readonly persistMs: number; readonly applyMs: number; readonly memory: AgentMemory }[] = [];
+  let agent: BuiltAgent | undefined;
+  /** A fresh agent (its own pod and state folder) following the scope from nothing. */
+  const resync = async (pod: string, nodeFlags: readonly string[]): Promise<{ readonly resyncMs: number; readonly persistMs: number; readonly applyMs: number; readonly memory: AgentMemory }> => {
+    await agent?.stop();
+    agent = BuiltAgent.start({ natsUrl, cluster: bus.cluster, namespace: NAMESPACE, pod, nodeFlags });
+    await agent.waitForLine('waiting for the assignment', (l) => l['msg'] === 'waiting for the scope assignment');
+    await settle();
+    const before = agent.memory();
+    await bus.publishAssignment(agentIdOf(NAMESPACE, pod), scope);
+    const following = await agent.waitForLine('following the scope', (l) => l['msg'] === 'following scope');
+    const applied = await agent.waitForLine('the scope applied', (l) => l['msg'] === 'applied', options.timeoutMs);
+    await settle();
+    const memory = await memoryOf(agent, before);
+    const persistMs = Number(applied['persistMs']);
+    const result = { resyncMs: logTime(applied) - logTime(following) - persistMs, persistMs, applyMs: Number(applied['applyMs']), memory };
+    log(`single agent ${nodeFlags.join(' ')}: full resync ${round(result.resyncMs)} ms (+${round(persistMs)} ms to keep it on disk), RSS ${before.rssMb} MB before the scope, ${memory.withScopeRssMb} MB with it (peak ${memory.peakRssMb})`);
+    return result;
+  };
   try {
-    for (let i = 0; ; i++) {
-      const [report] = await appliedByAll(pool, initial, agentScopes, options.timeoutMs);
-      if (report === undefined) throw new Error('the single agent reported nothing');
-      await pool.until('the single agent reporting its memory', () => pool.memory.length > 0, options.timeoutMs);
-      resyncs.push({ report, memory: pool.memory[0] });
-      log(`single agent: full resync ${round(report.appliedAt - report.subscribedAt)} ms, RSS ${mib(pool.memory[0]?.rssBytes ?? 0)} MB`);
-      if (i + 1 >= RESYNC_TRIES) break;
-      await pool.close();
-      pool = await startAgent();
-    }
-    return { ...(await measureChanges(pool)), ...resyncFigures(resyncs) };
-  } finally {
-    await pool.close();
-  }
-
-  async function measureChanges(agentPool: AgentPool): Promise<Pick<SingleAgentFigures, 'endpointChange' | 'routeChange'>> {
-    mesh.unreadyOneEndpoint();
-    let pass = await pipeline.apply(mesh.objects);
-    const endpointChange = changeFigures('one endpoint unready', pass, await appliedByAll(agentPool, pass, agentScopes, options.timeoutMs));
-    mesh.editRoute();
-    pass = await pipeline.apply(mesh.objects);
-    const routeChange = changeFigures('HTTPRoute edited', pass, await appliedByAll(agentPool, pass, agentScopes, options.timeoutMs));
-    return { endpointChange, routeChange };
-  }
-
-  function resyncFigures(tries: typeof resyncs): Omit<SingleAgentFigures, 'endpointChange' | 'routeChange'> {
-    const times = tries.map((r) => r.report.appliedAt - r.report.subscribedAt);
-    // The figures of the median try.
-    const median = [...tries].sort((a, b) => a.report.appliedAt - a.report.subscribedAt - (b.report.appliedAt - b.report.subscribedAt))[Math.floor(tries.length / 2)];
-    const first = median?.report;
-    const memory = median?.memory;
+    const leanTry = await resync('single-lean', LEAN_FLAGS);
+    for (let i = 0; i < RESYNC_TRIES; i++) tries.push(await resync(`single-${i}`, []));
+    const running = agent as BuiltAgent;
+    const endpointChange = await change(running, `one endpoint of ${mesh.unreadyOneEndpoint()} unready`);
+    const routeChange = await change(running, `HTTPRoute ${mesh.editRoute()} edited`);
+    const median = [...tries].sort((a, b) => a.resyncMs - b.resyncMs)[Math.floor(tries.length / 2)] ?? tries[0];
     return {
       services: options.services,
-      scopes,
-      fullStateBytes: first?.bytes ?? 0,
-      fullResyncMs: round(percentile(times, 0.5)),
-      fullResyncTriesMs: times.map((ms) => round(ms)),
-      rssMb: mib(memory?.rssBytes ?? 0),
-      heapUsedMb: mib(memory?.heapUsedBytes ?? 0),
-      externalMb: mib(memory?.externalBytes ?? 0),
-      baselineRssMb: mib(memory?.baselineRssBytes ?? 0),
-      baselineHeapUsedMb: mib(memory?.baselineHeapUsedBytes ?? 0),
-      pipelinePerScopeMs: roundTimings(initial.timings),
+      scopes: pipeline.scopes.length,
+      resources,
+      checkpointBytes: initial.checkpointBytes.get(scope) ?? 0,
+      initialPipelineMs: roundTimings(initial.timings),
+      controlPlaneRssMb,
+      fullResyncMs: round(percentile(tries.map((t) => t.resyncMs), 0.5)),
+      fullResyncTriesMs: tries.map((t) => round(t.resyncMs)),
+      fullResyncWithPersistMs: round(percentile(tries.map((t) => t.resyncMs + t.persistMs), 0.5)),
+      fullApplyMs: round(median?.applyMs ?? 0),
+      memory: median?.memory ?? { beforeScopeRssMb: 0, withScopeRssMb: 0, peakRssMb: 0, heapUsedMb: 0, externalMb: 0 },
+      lean: { nodeFlags: LEAN_FLAGS, fullResyncMs: round(leanTry.resyncMs), memory: leanTry.memory },
+      endpointChange,
+      routeChange,
     };
+  } finally {
+    await agent?.stop();
   }
+
+  /** Publishes the mesh as edited and waits for the agent's 'applied' line of its scope's new version. */
+  async function change(running: BuiltAgent, what: string): Promise<AgentChange> {
+    const pass: PassResult = await pipeline.apply(mesh.objects);
+    const version = pass.versions.get(scope);
+    if (version === undefined) throw new Error(`${what}: scope ${scope} was not republished`);
+    const applied = await running.waitForLine(`version ${version} applied`, (l) => l['msg'] === 'applied' && l['version'] === version, options.timeoutMs);
+    const figures: AgentChange = {
+      what,
+      endToEndMs: round(logTime(applied) - pass.startedAt),
+      agentApplyMs: round(Number(applied['applyMs'])),
+      bytes: pass.run.published.find((p) => p.scope === scope)?.deltaBytes ?? 0,
+      scopesPublished: pass.versions.size,
+      pipelineMs: roundTimings(pass.timings),
+    };
+    log(`single agent: ${what}: applied ${figures.endToEndMs} ms after the change (agent ${figures.agentApplyMs} ms, ${figures.bytes} B; pipeline ${figures.pipelineMs.totalMs} ms over ${figures.scopesPublished} scopes)`);
+    return figures;
+  }
+}
+
+async function memoryOf(agent: BuiltAgent, before: ProcessMemory): Promise<AgentMemory> {
+  const now = agent.memory();
+  const metrics = await agent.metrics();
+  return {
+    beforeScopeRssMb: before.rssMb,
+    withScopeRssMb: now.rssMb,
+    peakRssMb: now.peakRssMb,
+    heapUsedMb: gaugeMb(metrics, 'weft_nodejs_heap_size_used_bytes'),
+    externalMb: gaugeMb(metrics, 'weft_nodejs_external_memory_bytes'),
+  };
+}
+
+/** A pino line's time (ISO 8601, ms) as epoch ms. */
+function logTime(line: Record<string, unknown>): number {
+  const time = line['time'];
+  return typeof time === 'number' ? time : Date.parse(String(time));
+}
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 }

@@ -1,10 +1,15 @@
-// Local micro benchmark of leaf issuance in @weft/pki: P-256 key generation, CSR creation, CA-side CSR
-// verification + signing, one after another on one core. Not the pod-storm benchmark of issue 5 (that one goes
-// through the certificate service and TokenReview).
+// Two benchmarks of issue 5.
+// Default: local micro benchmark of leaf issuance in @weft/pki: P-256 key generation, CSR creation, CA-side CSR
+// verification + signing, one after another on one core.
+// --storm: the pod storm against the real certificate service (the control plane's process) with TokenReview on the
+// real kube-apiserver, and the rotation spread of the SVIDs it issued (see storm.ts).
 //
 //   npx tsx --conditions=development bench/src/pki/main.ts [--count 1000] [--warmup 50]
+//   npx tsx --conditions=development bench/src/pki/main.ts --storm [--agents 5000] [--service-accounts 100]
+//     [--connections 100] [--timeout-s 60]
 import { createCsr, createSelfSignedRoot, generateKeyPair } from '@weft/pki';
 import type { CertificateAuthority } from '@weft/pki';
+import { runStorm, stormTable } from './storm.js';
 
 interface PhaseStats {
   readonly phase: string;
@@ -68,4 +73,19 @@ async function main(): Promise<void> {
   console.table(phases);
 }
 
-await main();
+async function storm(): Promise<void> {
+  const agents = option('agents', 5000);
+  const options = {
+    agents,
+    serviceAccounts: Math.min(agents, option('service-accounts', 100)),
+    connections: Math.min(agents, option('connections', 100)),
+    timeoutMs: option('timeout-s', 60) * 1000,
+  };
+  const result = await runStorm(options, (line) => {
+    console.error(`[pki storm ${new Date().toISOString().slice(11, 19)}] ${line}`);
+  });
+  console.log(JSON.stringify(result, null, 2));
+  console.log(`\n${stormTable(result)}\n`);
+}
+
+await (process.argv.includes('--storm') ? storm() : main());

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentIdOf, connectBus } from '@weft/bus';
 import { startNats, waitFor } from '../harness/index.js';
@@ -57,6 +59,11 @@ describe('agent resilience', () => {
     {
       await using first = await startAgent({ natsUrl: nats.url, pod: 'web-1' });
       await waitFor('v1 served', async () => (await etcdRoutes(first.etcd!)).ids.length === 3);
+      // A delta on top: kept on disk as a journal line after the base file, not as a rewrite of the whole scope.
+      const v1b = scopeContent('r', 4);
+      await publishContent(publisher, 'ns-shop', v1b, v1);
+      await waitFor('v1b served', async () => (await etcdRoutes(first.etcd!)).ids.length === 4);
+      await waitFor('v1b kept as a journal line', async () => (await readFile(join(first.stateDir, 'last-applied.journal'), 'utf8').catch(() => '')).endsWith('\n'));
       revisionBefore = (await etcdRoutes(first.etcd!)).revision;
       stateDir = first.stateDir;
       await nats.kill();
@@ -66,7 +73,7 @@ describe('agent resilience', () => {
       await using second = await startAgent({ natsUrl: nats.url, pod: 'web-1', stateDir });
       expect(await readyz(second.health)).toBe(200);
       const restored = await etcdRoutes(second.etcd!);
-      expect(restored.ids).toEqual(['r-0', 'r-1', 'r-2']);
+      expect(restored.ids).toEqual(['r-0', 'r-1', 'r-2', 'r-3']);
       // Revisions never go back across restarts: APISIX's old watch cannot be confused.
       expect(restored.revision).toBeGreaterThan(revisionBefore);
       expect(await metric(second.health, 'weft_agent_updates_total', { type: 'full', reason: 'restored' })).toBe(1);
@@ -74,7 +81,7 @@ describe('agent resilience', () => {
 
       await nats.restart();
       const v2 = scopeContent('r', 5);
-      await waitFor('v2 published', async () => publishContent(publisher, 'ns-shop', v2, v1), { timeoutMs: 20_000 });
+      await waitFor('v2 published', async () => publishContent(publisher, 'ns-shop', v2, scopeContent('r', 4)), { timeoutMs: 20_000 });
       await waitFor('v2 served', async () => (await etcdRoutes(second.etcd!)).ids.length === 5, { timeoutMs: 20_000 });
       // Resumed from the restored version: v2 came as a delta, no full state was read.
       expect(await metric(second.health, 'weft_agent_updates_total', { type: 'delta' })).toBe(1);

@@ -100,11 +100,12 @@ describe('bus chunking', () => {
     } finally {
       await nc.close();
     }
-    // The publisher's next version is a delta on v1 (it knows nothing of the forgery, and claims a version
-    // past it): it still chains onto what the agent holds.
+    // The publisher finds the stream moved and reads its head again: the forged record is the latest, and its hash
+    // is not the base of the delta, so the next version is a reset with a checkpoint, and the agent reads it.
     const v2 = await pub.publishScope('s', { hash: 'b', document: { b: 1 } }, { baseHash: 'a', document: { set: 'b' } });
     expect(BigInt(v2.version)).toBeGreaterThan(BigInt(v1.version) + 2n);
-    expect(await next()).toMatchObject({ type: 'delta', meta: { version: v2.version, baseVersion: v1.version }, document: { set: 'b' } });
+    expect(v2).toMatchObject({ record: 'reset', checkpoint: true });
+    expect(await next()).toMatchObject({ type: 'full', reason: 'reset', meta: { version: v2.version }, document: { b: 1 } });
   });
 
   it('bus - a full state cut off mid-chain leaves the previous one readable', async () => {

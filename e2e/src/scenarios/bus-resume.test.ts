@@ -85,18 +85,23 @@ describe('bus resume', () => {
     // Four messages per subject: the delta subject keeps the last four records. An existing stream is updated.
     expect(await cp.ensureStreams({ maxMessagesPerSubject: 4 })).toEqual({ snap: 'updated', status: 'unchanged' });
     const pub = cp.createPublisher();
-    const versions = [(await pub.publishScope('s', full(1))).version];
-    for (let n = 2; n <= 10; n++) versions.push((await pub.publishScope('s', full(n), delta(n))).version);
+    const published = [await pub.publishScope('s', full(1))];
+    for (let n = 2; n <= 10; n++) published.push(await pub.publishScope('s', full(n), delta(n)));
+    const versions = published.map((p) => p.version);
+    // Records after a checkpoint stay under half the limit: a checkpoint at least every other version here.
+    const lastCheckpoint = published.map((p) => p.checkpoint).lastIndexOf(true);
+    expect(lastCheckpoint).toBeGreaterThanOrEqual(8);
 
     // Version 7's successors (8, 9, 10) are all still there: deltas only.
     await using near = agent.subscribeScope('s', { fromVersion: versions[6]! });
     const nextNear = nextWithin(near);
     for (const i of [7, 8, 9]) expect(await nextNear()).toMatchObject({ type: 'delta', meta: { version: versions[i] } });
 
-    // Version 2's successors are gone: the full state of version 10, then deltas again.
+    // Version 2's successors are gone: the latest checkpoint, the deltas after it, then deltas as they come.
     await using far = agent.subscribeScope('s', { fromVersion: versions[1]! });
     const nextFar = nextWithin(far);
-    expect(await nextFar()).toMatchObject({ type: 'full', reason: 'behind', meta: { version: versions[9] }, document: full(10).document });
+    expect(await nextFar()).toMatchObject({ type: 'full', reason: 'behind', meta: { version: versions[lastCheckpoint] }, document: full(lastCheckpoint + 1).document });
+    for (let i = lastCheckpoint + 1; i <= 9; i++) expect(await nextFar()).toMatchObject({ type: 'delta', meta: { version: versions[i], baseVersion: versions[i - 1] } });
     const v11 = await pub.publishScope('s', full(11), delta(11));
     expect(await nextFar()).toMatchObject({ type: 'delta', meta: { version: v11.version, baseVersion: versions[9] } });
     expect(await nextNear()).toMatchObject({ type: 'delta', meta: { version: v11.version } });

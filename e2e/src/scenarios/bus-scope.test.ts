@@ -13,10 +13,11 @@ describe('bus', () => {
     await using agent = await connectBus({ servers: nats.url, cluster: 'c1' });
     expect(await cp.ensureStreams()).toEqual({ snap: 'created', status: 'created' });
     expect(await cp.ensureStreams()).toEqual({ snap: 'unchanged', status: 'unchanged' });
-    const pub = cp.createPublisher();
+    // Checkpoints (stored full states) only on resets here, so what is read back is predictable.
+    const pub = cp.createPublisher({ checkpointDeltaRatio: 1000 });
 
     const v1 = await pub.publishScope('ns-a', { hash: hashOf(['r1']), document: doc(['r1']) });
-    expect(v1).toMatchObject({ published: true, record: 'reset', scope: 'ns-a' });
+    expect(v1).toMatchObject({ published: true, record: 'reset', scope: 'ns-a', checkpoint: true });
 
     await using sub = agent.subscribeScope('ns-a');
     const next = nextWithin(sub);
@@ -25,7 +26,7 @@ describe('bus', () => {
     expect(first.type === 'full' && first.meta).toMatchObject({ cluster: 'c1', scope: 'ns-a', version: v1.version, hash: hashOf(['r1']), schema: '1.0' });
 
     const v2 = await pub.publishScope('ns-a', { hash: hashOf(['r1', 'r2']), document: doc(['r1', 'r2']) }, { baseHash: hashOf(['r1']), document: { add: ['r2'] } });
-    expect(v2).toMatchObject({ published: true, record: 'delta' });
+    expect(v2).toMatchObject({ published: true, record: 'delta', checkpoint: false, fullBytes: 0 });
     expect(BigInt(v2.version)).toBeGreaterThan(BigInt(v1.version));
     const second = await next();
     expect(second).toMatchObject({ type: 'delta', document: { add: ['r2'] }, meta: { version: v2.version, baseVersion: v1.version, hash: hashOf(['r1', 'r2']) } });
@@ -45,8 +46,14 @@ describe('bus', () => {
     expect(BigInt(other.version)).toBeGreaterThan(BigInt(v3.version));
     const v4 = await pub.publishScope('ns-a', { hash: hashOf(['r3', 'r4']), document: doc(['r3', 'r4']) }, { baseHash: hashOf(['r3']), document: { add: ['r4'] } });
     expect(await next()).toMatchObject({ type: 'delta', meta: { version: v4.version, baseVersion: v3.version } });
-    expect((await agent.readFullState('ns-a'))?.document).toEqual(doc(['r3', 'r4']));
+    // The stored full state is the latest checkpoint (v3); readScope adds the deltas after it.
+    expect(await agent.readFullState('ns-a')).toMatchObject({ meta: { version: v3.version }, document: doc(['r3']) });
+    expect(await agent.readScope('ns-a')).toMatchObject({
+      full: { meta: { version: v3.version }, document: doc(['r3']) },
+      deltas: [{ type: 'delta', meta: { version: v4.version, baseVersion: v3.version, hash: hashOf(['r3', 'r4']) }, document: { add: ['r4'] } }],
+    });
     expect(await agent.readFullState('ns-none')).toBeUndefined();
+    expect(await agent.readScope('ns-none')).toBeUndefined();
   });
 
   it('bus - versions keep growing across a publisher restart and are never reused', async () => {

@@ -7,6 +7,7 @@ import type { Bus, ScopeMessage } from '@weft/bus';
 import type { ResourceDelta, SnapshotContent } from '@weft/snapshot';
 import { REPO_ROOT, startNats, startWeftProcess, waitFor } from '../harness/index.js';
 import type { NatsServer, WeftProcess } from '../harness/index.js';
+import { latestScopeContent } from './scope-content.js';
 
 const CLUSTER = 'e2e-cp';
 const WEB = agentIdOf('frontend', 'web-6d8f7c9b5d-r4tnk');
@@ -89,7 +90,7 @@ describe('control plane on a folder of manifests, publishing over a real nats-se
     const watch = bus.watchAssignment(WEB);
     const scope = (await watch[Symbol.asyncIterator]().next()).value as string;
     await watch.close();
-    const before = await bus.readFullState(scope);
+    const before = await latestScopeContent(bus, scope);
     await cp.kill();
 
     const routes = join(dir, 'routes.yaml');
@@ -97,11 +98,11 @@ describe('control plane on a folder of manifests, publishing over a real nats-se
     await using restarted = startControlPlane(nats, dir);
     await restarted.waitForLine('a push after the restart', (l) => l['msg'] === 'mesh pushed');
     const after = await waitFor('the new version of the scope', async () => {
-      const full = await bus.readFullState(scope);
+      const full = await latestScopeContent(bus, scope);
       return full !== undefined && full.meta.hash !== before?.meta.hash ? full : undefined;
     });
     expect(compareVersions(after.meta.version, before?.meta.version ?? '0')).toBeGreaterThan(0);
-    const route = (after.document as SnapshotContent).resources.routes.find((r) => r.id === 'r.bookinfo.reviews.0.9080.1.0');
+    const route = after.document.resources.routes.find((r) => r.id === 'r.bookinfo.reviews.0.9080.1.0');
     expect(JSON.stringify(route?.plugins)).toContain('"weight":75');
   });
 

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus } from '@weft/bus';
 import type { Bus } from '@weft/bus';
-import type { SnapshotContent } from '@weft/snapshot';
 import { REPO_ROOT, startCluster, startNats, startWeftProcess, waitFor } from '../harness/index.js';
 import type { Cluster, NatsServer, WeftProcess } from '../harness/index.js';
+import { latestScopeContent } from './scope-content.js';
 
 const CLUSTER = 'e2e-kube';
 const CONTROLLER = 'weft.dev/mesh-controller';
@@ -27,6 +27,8 @@ describe('control plane against a real kube-apiserver', () => {
   beforeAll(async () => {
     [cluster, nats] = await Promise.all([startCluster(), startNats()]);
     const mesh = join(REPO_ROOT, 'examples/mesh');
+    // The namespace of the leader election Lease (leader election is on by default for the Kubernetes source).
+    await cluster.kubectl(['create', 'namespace', 'weft-system']);
     await cluster.kubectl(['apply', '-f', join(mesh, 'namespaces.yaml')]);
     for (const [ns, sa] of [['bookinfo', 'bookinfo-productpage'], ['bookinfo', 'bookinfo-details'], ['bookinfo', 'bookinfo-ratings'], ['bookinfo', 'bookinfo-reviews'], ['frontend', 'web']]) {
       await cluster.kubectl(['create', 'serviceaccount', sa!, '-n', ns!]);
@@ -87,8 +89,8 @@ describe('control plane against a real kube-apiserver', () => {
     await cluster.kubectl(['patch', 'httproute', 'reviews', '-n', 'bookinfo', '--type=json', '-p',
       JSON.stringify([{ op: 'replace', path: '/spec/rules/1/backendRefs/0/weight', value: 50 }, { op: 'replace', path: '/spec/rules/1/backendRefs/1/weight', value: 50 }])]);
     const full = await waitFor('the 50/50 split in the published scope', async () => {
-      const state = await bus.readFullState(scope);
-      const r = (state?.document as SnapshotContent | undefined)?.resources.routes.find((x) => x.id === 'r.bookinfo.reviews.0.9080.1.0');
+      const state = await latestScopeContent(bus, scope);
+      const r = state?.document.resources.routes.find((x) => x.id === 'r.bookinfo.reviews.0.9080.1.0');
       return JSON.stringify(r?.plugins).includes('"weight":50') ? state : undefined;
     });
     expect(full.meta.scope).toBe(scope);

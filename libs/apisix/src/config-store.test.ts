@@ -212,4 +212,26 @@ describe('ConfigStore', () => {
     expect(() => store.applyResources(state([route('r1', '/a'), route('r1', '/b')]))).toThrow(InvalidResourceError);
     expect(store.revision).toBe(1);
   });
+  it('store - applyChanges changes only the given keys, with the same revisions, events and reads as a whole-state apply', () => {
+    const whole = new ConfigStore();
+    const delta = new ConfigStore();
+    const first = new Map<string, string>([['/apisix/routes/', 'init_dir'], ['/apisix/routes/a', '{"id":"a"}'], ['/apisix/routes/c', '{"id":"c"}']]);
+    whole.applyEntries(first);
+    delta.applyEntries(first);
+    const seen = collect();
+    delta.watch({ key: '/apisix/', rangeEnd: '/apisix0', prevKv: true }, seen.listener);
+    // Add b, change c, delete a, leave the placeholder: one revision.
+    const next = new Map<string, string>([['/apisix/routes/', 'init_dir'], ['/apisix/routes/b', '{"id":"b"}'], ['/apisix/routes/c', '{"id":"c","v":2}']]);
+    expect(delta.applyChanges(new Map([['/apisix/routes/b', '{"id":"b"}'], ['/apisix/routes/c', '{"id":"c","v":2}'], ['/apisix/routes/a', null]]))).toEqual(whole.applyEntries(next));
+    const all = { key: '/apisix/', rangeEnd: '/apisix0' };
+    expect(delta.range(all)).toEqual(whole.range(all));
+    expect(delta.range({ ...all, revision: 2 })).toEqual(whole.range({ ...all, revision: 2 }));
+    expect(seen.messages.map((m) => (m.kind === 'events' ? [m.revision, m.events.map((e) => `${e.type} ${e.kv.key}`)] : m.kind))).toEqual([
+      'created',
+      [3, ['DELETE /apisix/routes/a', 'PUT /apisix/routes/b', 'PUT /apisix/routes/c']],
+    ]);
+    // Nothing new (same text, or deleting what is not there): no revision.
+    expect(delta.applyChanges(new Map([['/apisix/routes/b', '{"id":"b"}'], ['/apisix/routes/zz', null]]))).toMatchObject({ changed: false, revision: 3 });
+    expect(delta.stats().keys).toBe(3);
+  });
 });

@@ -139,6 +139,67 @@ export class ConfigStore {
     return { revision, changed: true, puts, deletes: events.length - puts, baseline };
   }
 
+  /**
+   * Changes only the keys given (value text or bytes, or null to delete) as one revision step; other keys keep
+   * their values. Unchanged values and deletes of absent keys are skipped; no change = no revision. Costs
+   * O(changed keys) plus moving the sorted key list, where `applyEntries` compares every key: for states that
+   * arrive as deltas.
+   */
+  applyChanges(changes: ReadonlyMap<string, string | Buffer | null>, options: ApplyOptions = {}): ApplyResult {
+    const baseline = this.pendingBaseline;
+    const revision = this.nextRevision(options);
+    const events: StoreEvent[] = [];
+    for (const [key, raw] of changes) {
+      const prev = this.kvs.get(key);
+      if (raw === null) {
+        if (prev !== undefined) events.push({ type: 'DELETE', kv: { key, value: EMPTY, createRevision: 0, modRevision: revision, version: 0 }, prevKv: prev });
+        continue;
+      }
+      if (prev !== undefined && (typeof raw === 'string' ? this.texts.get(key) === raw : prev.value.equals(raw))) continue;
+      const value = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+      if (prev !== undefined && prev.value.equals(value)) continue;
+      const kv: KeyValue = prev
+        ? { key, value, createRevision: prev.createRevision, modRevision: revision, version: prev.version + 1 }
+        : { key, value, createRevision: revision, modRevision: revision, version: 1 };
+      events.push(prev ? { type: 'PUT', kv, prevKv: prev } : { type: 'PUT', kv });
+    }
+    if (events.length === 0 && !baseline) return { revision: this.current, changed: false, puts: 0, deletes: 0, baseline: false };
+    events.sort((a, b) => (a.kv.key < b.kv.key ? -1 : a.kv.key > b.kv.key ? 1 : 0));
+    let puts = 0;
+    for (const event of events) {
+      const { key } = event.kv;
+      if (event.type === 'PUT') {
+        if (event.prevKv === undefined) this.sortedKeys.splice(sortedIndex(this.sortedKeys, key), 0, key);
+        this.kvs.set(key, event.kv);
+        const raw = changes.get(key);
+        if (typeof raw === 'string') this.texts.set(key, raw);
+        else this.texts.delete(key);
+        puts++;
+      } else {
+        this.sortedKeys.splice(sortedIndex(this.sortedKeys, key), 1);
+        this.kvs.delete(key);
+        this.texts.delete(key);
+      }
+    }
+    return this.commit({ revision, events }, baseline, puts);
+  }
+
+  /** Makes `record` the current revision: history, watchers, or the baseline after a restart. */
+  private commit(record: RevisionRecord, baseline: boolean, puts: number): ApplyResult {
+    const { revision, events } = record;
+    this.current = revision;
+    if (baseline) {
+      this.pendingBaseline = false;
+      this.history.reset(revision + 1);
+      for (const watcher of [...this.watchers]) this.endWithCompaction(watcher);
+    } else {
+      this.history.append(record);
+      this.deliver(record);
+      for (const watcher of [...this.watchers]) if (watcher.next < this.history.firstReplayable) this.endWithCompaction(watcher);
+    }
+    return { revision, changed: true, puts, deletes: events.length - puts, baseline };
+  }
+
   /** One key's current value, or undefined. */
   get(key: string): KeyValue | undefined {
     return this.kvs.get(key);
@@ -222,4 +283,16 @@ export class ConfigStore {
     this.watchers.delete(watcher);
     watcher.listener({ kind: 'compacted', compactRevision: this.history.firstReplayable });
   }
+}
+
+/** Position of `key` in a sorted list: its index when present, else where it would go. */
+function sortedIndex(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((keys[mid] as string) < key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

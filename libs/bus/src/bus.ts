@@ -13,6 +13,8 @@ import { schemaMajor } from './frame.js';
 import { busNames } from './names.js';
 import type { BusNames } from './names.js';
 import { ScopePublisher } from './publisher.js';
+import { readScopeState } from './scope-reader.js';
+import type { ScopeState } from './scope-reader.js';
 import type { PublisherOptions } from './publisher.js';
 import { listStatus, reportStatus, watchStatus } from './status.js';
 import type { StatusWatch, WatchStatusOptions } from './status.js';
@@ -111,13 +113,25 @@ export class Bus implements AsyncDisposable {
     return subscribeScope(this.#ctx, scope, options);
   }
 
-  /** The latest full state of a scope, or undefined before its first publish. Throws a refused version's error. */
+  /**
+   * The latest full state (checkpoint) of a scope, or undefined before its first publish. It may be older than the
+   * latest version (see `readScope`). Throws a refused version's error.
+   */
   async readFullState(scope: string, options: { readonly acceptSchemaMajors?: readonly number[] } = {}): Promise<FullMessage | undefined> {
     this.#open();
     const read = await readFullState(this.#ctx, scope, options.acceptSchemaMajors ?? [schemaMajor(SNAPSHOT_SCHEMA)]);
     if (read.state === 'none') return undefined;
     if (read.state === 'refused') throw read.error;
     return { type: 'full', meta: read.meta, document: read.document, reason: 'initial', bytes: read.bytes };
+  }
+
+  /**
+   * The latest state of a scope as stored: its latest checkpoint and the deltas after it, in order (apply them to
+   * get the latest version); undefined before its first publish.
+   */
+  readScope(scope: string, options: { readonly acceptSchemaMajors?: readonly number[] } = {}): Promise<ScopeState | undefined> {
+    this.#open();
+    return readScopeState(this.#ctx, scope, options.acceptSchemaMajors ?? [schemaMajor(SNAPSHOT_SCHEMA)]);
   }
 
   /** Publishes an agent's status; JetStream keeps the latest per agent. */

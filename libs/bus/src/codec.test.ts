@@ -7,11 +7,11 @@ import type { FrameHeader } from './frame.js';
 
 describe('encodeBody / decodeBody', () => {
   it('keeps small documents as JSON and compresses large ones', async () => {
-    const small = await encodeBody({ a: 1 }, { compressAboveBytes: 100 });
+    const small = await encodeBody({ value: { a: 1 } }, { compressAboveBytes: 100 });
     expect(small.encoding).toBe('json');
     expect(Buffer.from(small.bytes).toString()).toBe('{"a":1}');
     const large = { routes: Array.from({ length: 500 }, (_, i) => ({ id: `r${i}`, uri: '/same/path' })) };
-    const packed = await encodeBody(large, { compressAboveBytes: 100 });
+    const packed = await encodeBody({ value: large }, { compressAboveBytes: 100 });
     expect(packed.encoding).toBe('json+gzip');
     expect(packed.bytes.length).toBeLessThan(packed.jsonBytes / 5);
     expect(await decodeBody(packed.encoding, packed.bytes, packed.sha256)).toEqual(large);
@@ -19,13 +19,13 @@ describe('encodeBody / decodeBody', () => {
 
   it('does not compress what gzip would make larger', async () => {
     // gzip adds ~20 bytes of framing: a tiny body above the threshold stays JSON.
-    const tiny = await encodeBody('xy', { compressAboveBytes: 0 });
+    const tiny = await encodeBody({ value: 'xy' }, { compressAboveBytes: 0 });
     expect(tiny.encoding).toBe('json');
     expect(tiny.bytes.length).toBe(4);
   });
 
   it('refuses bodies that do not match their hash, do not gunzip or are not JSON', async () => {
-    const body = await encodeBody({ a: 1 }, { compressAboveBytes: 1000 });
+    const body = await encodeBody({ value: { a: 1 } }, { compressAboveBytes: 1000 });
     await expect(decodeBody('json', body.bytes, '0'.repeat(64))).rejects.toThrow(IntegrityError);
     const notGzip = new TextEncoder().encode('plain');
     await expect(decodeBody('json+gzip', notGzip, sha256Hex(notGzip))).rejects.toThrow(/gunzip/);
@@ -34,7 +34,23 @@ describe('encodeBody / decodeBody', () => {
   });
 
   it('refuses documents that are not JSON-serialisable', async () => {
-    await expect(encodeBody(undefined, { compressAboveBytes: 0 })).rejects.toThrow(TypeError);
+    await expect(encodeBody({ value: undefined }, { compressAboveBytes: 0 })).rejects.toThrow(TypeError);
+  });
+
+  it('sends JSON text the caller already has as it is', async () => {
+    const body = await encodeBody({ json: '{"b":2,"a":1}' }, { compressAboveBytes: 1000 });
+    expect(Buffer.from(body.bytes).toString()).toBe('{"b":2,"a":1}');
+    expect(await decodeBody(body.encoding, body.bytes, body.sha256)).toEqual({ b: 2, a: 1 });
+  });
+
+  it('reads escaped object keys right even after a parse that would make V8 misread them (nodejs/node#63785)', async () => {
+    // The V8 bug: once a `"\\\\"` key was parsed, JSON.parse could decode a later `"\\""` key as `\\`.
+    JSON.parse('{"\\\\":1}');
+    const document = { '"': 'quote', '\\': 'backslash' };
+    const body = await encodeBody({ value: document }, { compressAboveBytes: 1000 });
+    const decoded = (await decodeBody(body.encoding, body.bytes, body.sha256)) as Record<string, string>;
+    expect(Object.keys(decoded).sort()).toEqual(['"', '\\']);
+    expect(decoded['"']).toBe('quote');
   });
 });
 

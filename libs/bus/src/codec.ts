@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
+import { parseJsonText } from '@weft/snapshot';
 import { IntegrityError } from './errors.js';
 import type { BodyEncoding, FrameHeader } from './frame.js';
 
@@ -28,9 +29,12 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export async function encodeBody(document: unknown, options: EncodeOptions): Promise<EncodedBody> {
-  const text = JSON.stringify(document) as string | undefined;
-  if (text === undefined) throw new TypeError('document is not JSON-serialisable');
+/** A document to send: the value, or its JSON text when the caller already has it (sent as it is). */
+export type DocumentSource = { readonly value: unknown } | { readonly json: string };
+
+export async function encodeBody(source: DocumentSource, options: EncodeOptions): Promise<EncodedBody> {
+  const text = 'json' in source ? source.json : (JSON.stringify(source.value) as string | undefined);
+  if (typeof text !== 'string') throw new TypeError('document is not JSON-serialisable');
   const json = Buffer.from(text, 'utf8');
   let encoding: BodyEncoding = 'json';
   let bytes: Uint8Array = json;
@@ -45,8 +49,11 @@ export async function encodeBody(document: unknown, options: EncodeOptions): Pro
   return { encoding, bytes, sha256: sha256Hex(bytes), jsonBytes: json.length };
 }
 
-/** Checks the hash of the joined chunks, decompresses and parses. Throws IntegrityError on any mismatch. */
-export async function decodeBody(encoding: BodyEncoding, bytes: Uint8Array, expectedSha256: string): Promise<unknown> {
+/**
+ * Checks the hash of the joined chunks, decompresses and parses (or, with `asText`, returns the JSON text for the
+ * caller to read). Throws IntegrityError on any mismatch.
+ */
+export async function decodeBody(encoding: BodyEncoding, bytes: Uint8Array, expectedSha256: string, options: { readonly asText?: boolean } = {}): Promise<unknown> {
   const actual = sha256Hex(bytes);
   if (actual !== expectedSha256) {
     throw new IntegrityError(`body sha256 ${actual} does not match the announced ${expectedSha256}`);
@@ -59,8 +66,11 @@ export async function decodeBody(encoding: BodyEncoding, bytes: Uint8Array, expe
       throw new IntegrityError('body does not gunzip', { cause: err });
     }
   }
+  const text = Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8');
+  if (options.asText === true) return text;
   try {
-    return JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8')) as unknown;
+    // Not JSON.parse: V8 can misread an escaped object key after an earlier parse (nodejs/node#63785).
+    return parseJsonText(text);
   } catch (err) {
     throw new IntegrityError('body is not JSON', { cause: err });
   }

@@ -16,7 +16,7 @@ type Refused = Extract<FullRead, { state: 'refused' }>;
 type Frame = { readonly frame: FrameHeader };
 
 /** A stored message, whichever way it was read. */
-interface Stored {
+export interface Stored {
   readonly seq: number;
   readonly data: Uint8Array;
   header(name: string): string;
@@ -27,14 +27,14 @@ const SCAN_LIMIT = 1000;
 const SCAN_EXPIRES_MS = 2000;
 
 /**
- * Reads the latest complete full state of a scope. Usually the last message on the full subject (one direct
+ * Reads the latest complete full state (checkpoint) of a scope; later versions exist as delta records only. Usually the last message on the full subject (one direct
  * get) is the last chunk of the latest state, and its chunks sit back to back before it (a chain): a
  * one-chunk state is read at once, a larger one through an ordered consumer from its first chunk. When that
  * state is incomplete (a publisher cut off mid-chain), every message left on the subject is read and the
  * latest complete state among them wins. Every request names the scope's subject (direct get by subject,
  * consumer filtered on it), so NATS permissions can confine an agent to its scopes.
  */
-export async function readFullState(ctx: BusContext, scope: string, acceptedMajors: AcceptedMajors): Promise<FullRead> {
+export async function readFullState(ctx: BusContext, scope: string, acceptedMajors: AcceptedMajors, options: ReadOptions = {}): Promise<FullRead> {
   const jsm = await ctx.jsm();
   const stream = ctx.names.snapStream;
   const subject = ctx.names.fullSubject(scope);
@@ -45,26 +45,33 @@ export async function readFullState(ctx: BusContext, scope: string, acceptedMajo
   if ('state' in head) return head;
   if (head.frame.index === head.frame.count - 1) {
     const msgs = head.frame.count === 1 ? [last] : await readSubject(ctx, subject, last.seq - head.frame.count + 1, last.seq);
-    const read = await assembleLatest(msgs, acceptedMajors);
+    const read = await assembleLatest(msgs, acceptedMajors, options);
     if (read.state === 'found' && read.meta.version === head.frame.meta.version) return read;
   }
   const all = await readSubject(ctx, subject, 1, last.seq);
-  const read = await assembleLatest(all, acceptedMajors);
+  const read = await assembleLatest(all, acceptedMajors, options);
   return read.state === 'none' ? refused(head.frame.meta.version, new IntegrityError(`no complete full state on ${subject}`)) : read;
 }
 
 /** Which schema majors a read accepts; the publisher reads its own heads in any. */
 export type AcceptedMajors = readonly number[] | 'any';
 
-/** Version and hash of the latest full state, from the last chunk's headers when it is one (no body read). */
-export async function readFullHead(ctx: BusContext, scope: string, acceptedMajors: AcceptedMajors): Promise<ScopeMeta | undefined> {
+export interface ReadOptions {
+  /** The document as its JSON text (a string), not parsed. */
+  readonly asText?: boolean;
+}
+
+/**
+ * Version and hash of the latest version of a scope, from the headers of the last message on its delta subject
+ * (every version has a record there; no body is read). Undefined before the first version, and when that record
+ * is cut short (a publisher stopped mid-chain): the next version is then published as a reset.
+ */
+export async function readRecordHead(ctx: BusContext, scope: string): Promise<ScopeMeta | undefined> {
   const jsm = await ctx.jsm();
-  const stored = await jsm.streams.getMessage(ctx.names.snapStream, { last_by_subj: ctx.names.fullSubject(scope) });
+  const stored = await jsm.streams.getMessage(ctx.names.snapStream, { last_by_subj: ctx.names.deltaSubject(scope) });
   if (stored === null) return undefined;
-  const head = readFrame(fromStored(stored), acceptedMajors);
-  if (!('state' in head) && head.frame.index === head.frame.count - 1) return head.frame.meta;
-  const read = await readFullState(ctx, scope, acceptedMajors);
-  return read.state === 'found' ? read.meta : undefined;
+  const head = readFrame(fromStored(stored), 'any');
+  return !('state' in head) && head.frame.index === head.frame.count - 1 ? head.frame.meta : undefined;
 }
 
 function fromStored(m: StoredMsg): Stored {
@@ -72,7 +79,7 @@ function fromStored(m: StoredMsg): Stored {
 }
 
 /** The messages of `subject` with sequences in [from, to], through a short-lived ordered consumer. */
-async function readSubject(ctx: BusContext, subject: string, from: number, to: number): Promise<Stored[]> {
+export async function readSubject(ctx: BusContext, subject: string, from: number, to: number): Promise<Stored[]> {
   const consumer = await ctx.js.consumers.get(ctx.names.snapStream, { filter_subjects: subject, opt_start_seq: Math.max(1, from) });
   const out: Stored[] = [];
   const messages = await consumer.fetch({ max_messages: SCAN_LIMIT, expires: SCAN_EXPIRES_MS });
@@ -85,7 +92,7 @@ async function readSubject(ctx: BusContext, subject: string, from: number, to: n
 }
 
 /** Assembles the frames in order and returns the latest complete, decodable state (or the latest refusal). */
-async function assembleLatest(msgs: readonly Stored[], acceptedMajors: AcceptedMajors): Promise<FullRead> {
+async function assembleLatest(msgs: readonly Stored[], acceptedMajors: AcceptedMajors, options: ReadOptions): Promise<FullRead> {
   const assembler = new ChunkAssembler();
   const complete: { header: FrameHeader; bytes: Uint8Array }[] = [];
   let lastRefusal: Refused | undefined;
@@ -102,7 +109,7 @@ async function assembleLatest(msgs: readonly Stored[], acceptedMajors: AcceptedM
   for (const { header, bytes } of complete.reverse()) {
     if (lastRefusal?.version !== undefined && Number(lastRefusal.version) > Number(header.meta.version)) return lastRefusal;
     try {
-      const document = await decodeBody(header.encoding, bytes, header.bodySha256);
+      const document = await decodeBody(header.encoding, bytes, header.bodySha256, options);
       return { state: 'found', meta: header.meta, document, bytes: bytes.length };
     } catch (err) {
       lastRefusal ??= refused(header.meta.version, err instanceof IntegrityError ? err : new IntegrityError(String(err), { cause: err }));
@@ -111,7 +118,7 @@ async function assembleLatest(msgs: readonly Stored[], acceptedMajors: AcceptedM
   return lastRefusal ?? { state: 'none' };
 }
 
-function readFrame(m: Stored, acceptedMajors: AcceptedMajors): Frame | Refused {
+export function readFrame(m: Stored, acceptedMajors: AcceptedMajors): Frame | Refused {
   const get = (name: string): string => m.header(name);
   try {
     if (acceptedMajors !== 'any') checkSchema(get(FRAME_HEADERS.schema), acceptedMajors);

@@ -4,9 +4,11 @@
  * ```
  * control plane                         JetStream (per cluster)                      agent
  * Bus.ensureStreams()      ──▶ weft-<c>-snap   weft.<c>.snap.<scope>.delta ──ordered──▶ Bus.subscribeScope(scope,
- * ScopePublisher           ──▶   (version = stream sequence of the first     consumer    {fromVersion})
- *   .publishScope(scope,          message of each version's chain)                       yields full | delta | refused
- *     full, delta?)               weft.<c>.snap.<scope>.full  ──direct get──▶ (full state when behind)
+ * ScopePublisher           ──▶   (one record per version: its delta, or a     consumer    {fromVersion})
+ *   .publishScope(scope,          reset; version = stream sequence of the                yields full | delta | refused
+ *     full, delta?)               chain's first message)                                 (full: the latest checkpoint,
+ *                                 weft.<c>.snap.<scope>.full  ──direct get──▶  then the deltas after it)
+ *                                 (checkpoints: every reset, then every so often)
  * Bus.watchStatus()        ◀── weft-<c>-status weft.<c>.status.<agent>   ◀────────────── Bus.reportStatus(status)
  *                                (latest per agent)
  * Bus.publishAssignment()  ──▶ weft-<c>-assign weft.<c>.assign.<agent>   ──────────────▶ Bus.watchAssignment(agent)
@@ -39,6 +41,7 @@ export type { AgentState, AgentView } from './agent-sync.js';
 export type { BusConnectionEvent, BusConnectOptions, BusTlsOptions } from './bus.js';
 export type { BusNames } from './names.js';
 export type { PublisherOptions, ScopeHead } from './publisher.js';
+export type { ScopeState } from './scope-reader.js';
 export type { StatusWatch, WatchStatusOptions } from './status.js';
 export type { EnsureStreamsResult, StreamOptions } from './streams.js';
 export type { ScopeSubscription, SubscribeOptions } from './subscriber.js';

@@ -9,8 +9,15 @@ export interface FollowOptions {
   readonly filter: string;
   /** Where the next consumer starts; called at each (re)creation, so it resumes after the last message handled. */
   readonly startAt: () => Partial<OrderedConsumerOptions>;
-  /** Handles one message; awaited, so messages are handled one at a time in stream order. */
-  readonly onMessage: (m: JsMsg) => Promise<void> | void;
+  /**
+   * Handles one message; awaited, so messages are handled one at a time in stream order. Returning true stops this
+   * consumer and starts a new one from `startAt()` (a rewind).
+   */
+  readonly onMessage: (m: JsMsg) => unknown;
+  /** Awaited before each consumer is created (the first, and every recreation); a throw is retried with backoff. */
+  readonly beforeStart?: () => Promise<void>;
+  /** Lets the caller stop the current consumer from outside, so the next one starts from `startAt()`. */
+  readonly restart?: ConsumerRestart;
   readonly maxMessages: number;
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -31,6 +38,35 @@ export function latestThenAfter(cursor: number): Partial<OrderedConsumerOptions>
 // consumer from our own cursor avoids that.
 const RECREATE_ON: ReadonlySet<ConsumerNotification['type']> = new Set(['reset', 'consumer_not_found', 'consumer_deleted', 'heartbeats_missed']);
 
+/** A handle to restart a follow's consumer from outside `onMessage` (e.g. a caller asking for a resync). */
+export class ConsumerRestart {
+  #stop: (() => void) | undefined;
+  #pending = false;
+
+  /**
+   * Stops the current consumer; the follow then calls `beforeStart` and creates the next. Asked while no consumer
+   * runs, it stops the next one as soon as it starts, unless `clear()` comes first.
+   */
+  request(): void {
+    if (this.#stop === undefined) this.#pending = true;
+    else this.#stop();
+  }
+
+  /** Forgets a request made while no consumer ran (the caller dealt with it before starting the next one). */
+  clear(): void {
+    this.#pending = false;
+  }
+
+  /** @internal followOrdered's hook on the consumer running now. */
+  bind(stop: (() => void) | undefined): void {
+    this.#stop = stop;
+    if (stop !== undefined && this.#pending) {
+      this.#pending = false;
+      stop();
+    }
+  }
+}
+
 /**
  * Reads a stream subject through an ordered consumer until `signal` aborts, recreating the consumer from
  * `startAt()` whenever it fails, ends or is reset (a nats-server restart, a deleted consumer).
@@ -42,6 +78,8 @@ export async function followOrdered(ctx: BusContext, options: FollowOptions): Pr
   const backoff = new Backoff(100, 2000);
   while (!aborted()) {
     try {
+      await options.beforeStart?.();
+      if (aborted()) return;
       const consumer = await ctx.js.consumers.get(options.stream, { filter_subjects: options.filter, ...options.startAt() });
       const messages = await consumer.consume({ max_messages: options.maxMessages });
       const recreate = await drain(messages, options, backoff);
@@ -63,6 +101,10 @@ async function drain(messages: ConsumerMessages, options: FollowOptions, backoff
     messages.stop();
   };
   options.signal.addEventListener('abort', stop, { once: true });
+  options.restart?.bind(() => {
+    state.recreate = true;
+    messages.stop();
+  });
   void (async () => {
     for await (const n of messages.status()) {
       if (n.type === 'next' || n.type === 'heartbeat') continue;
@@ -78,10 +120,11 @@ async function drain(messages: ConsumerMessages, options: FollowOptions, backoff
     if (aborted()) return false;
     for await (const m of messages) {
       backoff.reset();
-      await options.onMessage(m);
+      if ((await options.onMessage(m)) === true) state.recreate = true;
       if (aborted() || state.recreate) break;
     }
   } finally {
+    options.restart?.bind(undefined);
     options.signal.removeEventListener('abort', stop);
     messages.stop();
   }

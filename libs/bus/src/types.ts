@@ -24,8 +24,13 @@ export interface ScopeMeta {
 export interface FullState {
   /** Content hash of `document`; equal hashes mean equal config, and a repeat publishes nothing. */
   readonly hash: string;
-  /** Any JSON-serialisable value (the snapshot document). */
-  readonly document: unknown;
+  /** The state: any JSON-serialisable value (the snapshot document). Give this or `json`. */
+  readonly document?: unknown;
+  /**
+   * The state's JSON text, asked for only when the publisher stores the full state (a checkpoint): a caller that
+   * keeps its state encoded need not build the whole document for every version.
+   */
+  readonly json?: () => string;
   /** Defaults to `SNAPSHOT_SCHEMA` of @weft/model. */
   readonly schema?: string;
 }
@@ -34,8 +39,10 @@ export interface FullState {
 export interface DeltaState {
   /** Hash of the state the delta applies to. Used only when it is the scope's latest published hash. */
   readonly baseHash: string;
-  /** Any JSON-serialisable value (the delta document). */
-  readonly document: unknown;
+  /** The delta: any JSON-serialisable value (the delta document). Give this or `json`. */
+  readonly document?: unknown;
+  /** The delta's JSON text, sent as it is. */
+  readonly json?: string;
 }
 
 export interface PublishResult {
@@ -46,11 +53,13 @@ export interface PublishResult {
   readonly published: boolean;
   /** What subscribers that follow the scope receive: the delta, or a reset telling them to fetch the full state. */
   readonly record: 'delta' | 'reset' | 'none';
-  /** Messages in the atomic batch (delta or reset chunks + full chunks). */
+  /** Messages in the chain (delta or reset chunks, plus the checkpoint's chunks). */
   readonly messages: number;
   /** Bytes of the delta record's bodies as stored (0 for a reset or no publish). */
   readonly deltaBytes: number;
-  /** Bytes of the full state's bodies as stored (after compression). */
+  /** Whether this version's full state was stored (a checkpoint): every reset, then every so often (see PublisherOptions). */
+  readonly checkpoint: boolean;
+  /** Bytes of the full state's bodies as stored (after compression); 0 when no checkpoint was stored. */
   readonly fullBytes: number;
 }
 
@@ -63,8 +72,14 @@ export type FullReason =
   /** The deltas after its version are gone (retention) or a record does not chain onto it. */
   | 'behind'
   /** The publisher sent the version without a delta (its first publish, or one after a restart). */
-  | 'reset';
+  | 'reset'
+  /** The subscriber was asked to (`ScopeSubscription.resync()`: the caller could not use what it was given). */
+  | 'resync';
 
+/**
+ * A full state: the latest checkpoint. It may be older than the version that made the subscriber read it (and than
+ * a version delivered before); the deltas after it follow, in order, up to the latest version.
+ */
 export interface FullMessage {
   readonly type: 'full';
   readonly meta: ScopeMeta;

@@ -1,6 +1,6 @@
 export { APISIX_KINDS, APISIX_ID_PATTERN, emptyApisixResources, isApisixKind } from './apisix.js';
 export { SNAPSHOT_SCHEMA } from './snapshot.js';
-export { DEFAULT_CLUSTER_DOMAIN, SERVICE_NAME_LABEL, WEFT_CONTROLLER_NAME, emptyWorldState, worldKey } from './world.js';
+export { DEFAULT_CLUSTER_DOMAIN, SERVICE_NAME_LABEL, WEFT_CONTROLLER_NAME, WEFT_MESH_API_VERSION, emptyWorldState, worldKey } from './world.js';
 export type {
   ApisixExpr,
   ApisixGlobalRule,
@@ -21,6 +21,9 @@ export type {
 } from './apisix.js';
 export type { Snapshot, SnapshotMeta } from './snapshot.js';
 export type {
+  AuthorizationCondition,
+  AuthorizationConditionReason,
+  AuthorizationStatusResult,
   MeshConfig,
   RouteCondition,
   RouteConditionReason,
@@ -30,6 +33,10 @@ export type {
   TranslateDiagnostic,
 } from './mesh-config.js';
 export type {
+  AuthorizationOperationView,
+  AuthorizationPathView,
+  AuthorizationRuleView,
+  AuthorizationSourceView,
   BackendObjectRefView,
   BackendRefView,
   ContainerPortView,
@@ -49,6 +56,7 @@ export type {
   HttpRouteView,
   IpFamily,
   Labels,
+  MeshAuthorizationView,
   NamespaceView,
   ObjectMetaView,
   ParentRefView,

@@ -57,6 +57,26 @@ export interface RouteStatusResult {
   readonly parents: readonly RouteParentStatus[];
 }
 
+/** Why a MeshAuthorization's `Accepted` condition is what it is. */
+export type AuthorizationConditionReason = 'Accepted' | 'InvalidSelector' | 'InvalidPrincipal' | 'InvalidNamespace' | 'InvalidRule';
+
+export interface AuthorizationCondition {
+  readonly type: 'Accepted';
+  readonly status: 'True' | 'False';
+  readonly reason: AuthorizationConditionReason;
+  readonly message: string;
+  /** The policy's `metadata.generation` this condition was computed from. */
+  readonly observedGeneration: number;
+}
+
+/** `status.conditions` Weft wants on one MeshAuthorization. */
+export interface AuthorizationStatusResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly conditions: readonly AuthorizationCondition[];
+}
+
 export interface TranslateDiagnostic {
   readonly severity: 'warning' | 'error';
   /** `Kind namespace/name` of the object at fault. */
@@ -71,6 +91,8 @@ export interface MeshConfig {
   readonly workloads: Readonly<Record<string, string>>;
   /** One entry per HTTPRoute/GRPCRoute with at least one Service parentRef, sorted by kind, namespace, name. */
   readonly routeStatuses: readonly RouteStatusResult[];
+  /** One entry per MeshAuthorization, sorted by namespace, name. */
+  readonly authorizationStatuses: readonly AuthorizationStatusResult[];
   /** Problems in the input that have no route status to carry them (sorted). */
   readonly diagnostics: readonly TranslateDiagnostic[];
 }

@@ -10,6 +10,8 @@ export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 export const WEFT_CONTROLLER_NAME = 'weft.dev/mesh-controller';
 /** Label that ties an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** API group and version of Weft's own CRDs. */
+export const WEFT_MESH_API_VERSION = 'mesh.weft.dev/v1alpha1';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -224,6 +226,45 @@ export interface ReferenceGrantView {
   readonly to: readonly { readonly group: string; readonly kind: string; readonly name?: string }[];
 }
 
+/** A path condition of an authorization rule, as written (`type` Exact or PathPrefix; others are reported by translate). */
+export interface AuthorizationPathView {
+  readonly type: string;
+  readonly value: string;
+}
+
+/** `rules[].from`: who may call. A request comes from a rule's source when any principal or namespace matches. */
+export interface AuthorizationSourceView {
+  /** SPIFFE IDs, exact or with one trailing `*` (prefix), as written. */
+  readonly principals: readonly string[];
+  readonly namespaces: readonly string[];
+}
+
+/** `rules[].to`: what may be called; an empty list puts no condition on its field. */
+export interface AuthorizationOperationView {
+  /** Ports the workload listens on (the inbound destination port). */
+  readonly ports: readonly number[];
+  readonly paths: readonly AuthorizationPathView[];
+  /** HTTP methods as written. */
+  readonly methods: readonly string[];
+}
+
+export interface AuthorizationRuleView {
+  readonly from: AuthorizationSourceView;
+  readonly to?: AuthorizationOperationView;
+}
+
+/**
+ * A `MeshAuthorization` (mesh.weft.dev/v1alpha1): ALLOW rules for the workloads of its namespace that its selector
+ * picks. A workload any policy selects answers 403 to every inbound request no rule of those policies allows.
+ * Values are kept as written; translate validates them and reports problems in the policy's status.
+ */
+export interface MeshAuthorizationView {
+  readonly metadata: ObjectMetaView;
+  /** `spec.selector.matchLabels`; empty selects every workload of the namespace. */
+  readonly matchLabels: Labels;
+  readonly rules: readonly AuthorizationRuleView[];
+}
+
 /** Everything translate needs, resolved. Build it with `buildWorldState` (@weft/k8s) or by hand in tests. */
 export interface WorldState {
   readonly clusterDomain: string;
@@ -237,6 +278,7 @@ export interface WorldState {
   readonly httpRoutes: ReadonlyMap<string, HttpRouteView>;
   readonly grpcRoutes: ReadonlyMap<string, GrpcRouteView>;
   readonly referenceGrants: ReadonlyMap<string, ReferenceGrantView>;
+  readonly meshAuthorizations: ReadonlyMap<string, MeshAuthorizationView>;
 }
 
 /** `namespace/name`: the key of every WorldState map. */
@@ -255,5 +297,6 @@ export function emptyWorldState(options: { clusterDomain?: string; controllerNam
     httpRoutes: new Map(),
     grpcRoutes: new Map(),
     referenceGrants: new Map(),
+    meshAuthorizations: new Map(),
   };
 }

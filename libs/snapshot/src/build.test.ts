@@ -21,10 +21,26 @@ import { mkResources, mkRoute, mkUpstream, testCertificatePem } from './testing/
 const base = { cluster: 'c1', scope: 'default/web', version: 7n };
 
 describe('contentHash', () => {
-  it('is the sha256 of the canonical encoding of {resources, trustBundle}', () => {
+  it('is format 2: sha256 over the trust digest and 256 bucket digests of the resources\' canonical encodings', () => {
     const resources = mkResources({ upstreams: [mkUpstream('web')], routes: [mkRoute('web')] });
     const bundle = [testCertificatePem('root')];
-    const expected = createHash('sha256').update(canonicalJson({ resources, trustBundle: bundle })).digest('hex');
+    // The definition, written out independently of content-hash.ts.
+    const sha = (text: string | Buffer): Buffer => createHash('sha256').update(text).digest();
+    const fnvBucket = (key: string): number => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+      return ((h >>> 24) ^ (h >>> 16) ^ (h >>> 8) ^ h) & 255;
+    };
+    const buckets: string[] = Array.from({ length: 256 }, () => '');
+    for (const [kind, resource] of [['routes', resources.routes[0]], ['upstreams', resources.upstreams[0]]] as const) {
+      const b = fnvBucket(`${kind}/web`);
+      buckets[b] = `${buckets[b] ?? ''}${kind} "web" ${canonicalJson(resource)}\n`;
+    }
+    const expected = createHash('sha256')
+      .update('weft-content-hash/2\n')
+      .update(sha(canonicalJson(bundle)))
+      .update(Buffer.concat(buckets.map((lines) => sha(lines))))
+      .digest('hex');
     expect(contentHash(resources, bundle)).toBe(expected);
     expect(contentByteLength({ resources, trustBundle: bundle })).toBe(Buffer.byteLength(canonicalJson({ resources, trustBundle: bundle })));
   });

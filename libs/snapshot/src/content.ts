@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { APISIX_KINDS, isApisixKind } from '@weft/model';
 import type { ApisixKind, ApisixResource, ApisixResources } from '@weft/model';
 import { DuplicateResourceIdError, MalformedResourcesError, UnknownKindError } from './errors.js';
+import { combineDigests, digestLines, trustDigest } from './content-hash.js';
 import { encodingOf } from './frozen.js';
 
 /** What a snapshot's hash covers: the resources and the trust bundle. `Snapshot` is one. */
@@ -11,7 +11,7 @@ export interface SnapshotContent {
 }
 
 /** Kinds in the order canonical JSON writes them (sorted keys). */
-const KINDS_SORTED: readonly ApisixKind[] = [...APISIX_KINDS].sort();
+export const KINDS_SORTED: readonly ApisixKind[] = [...APISIX_KINDS].sort();
 
 function byId(a: ApisixResource, b: ApisixResource): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -73,50 +73,37 @@ export function normalizeTrustBundle(trustBundle: readonly string[]): readonly s
   return unchanged ? trustBundle : sorted;
 }
 
-/**
- * The canonical encoding of normalized content, in pieces. Joined, the pieces equal
- * `canonicalJson({ resources, trustBundle })`; per-resource pieces come from the encoding cache.
- */
-function* contentPieces(content: SnapshotContent): Generator<string> {
-  yield '{"resources":{';
-  let firstKind = true;
-  for (const kind of KINDS_SORTED) {
-    yield `${firstKind ? '' : ','}"${kind}":[`;
-    firstKind = false;
-    const list = content.resources[kind];
-    for (let i = 0; i < list.length; i++) {
-      const resource = list[i] as ApisixResource;
-      yield i === 0 ? encodingOf(resource) : `,${encodingOf(resource)}`;
-    }
-    yield ']';
-  }
-  yield '},"trustBundle":[';
-  yield content.trustBundle.map((pem) => JSON.stringify(pem)).join(',');
-  yield ']}';
+/** UTF-8 size of the canonical encoding of content with `counts` resources per kind, from the parts' sizes. */
+export function canonicalSize(counts: Readonly<Record<ApisixKind, number>>, resourceBytes: number, trustBundle: readonly string[]): number {
+  // {"resources":{"kind":[a,b],…},"trustBundle":[p,q]}
+  let bytes = '{"resources":{'.length + '},"trustBundle":['.length + ']}'.length + (KINDS_SORTED.length - 1) + resourceBytes;
+  for (const kind of KINDS_SORTED) bytes += kind.length + '"":['.length + ']'.length + Math.max(0, counts[kind] - 1);
+  for (const pem of trustBundle) bytes += Buffer.byteLength(JSON.stringify(pem), 'utf8');
+  return bytes + Math.max(0, trustBundle.length - 1);
 }
 
-/** Hash and UTF-8 size of already-normalized content. */
+/** Hash (format 2, see content-hash.ts) and UTF-8 size of already-normalized content. */
 export function measureNormalized(content: SnapshotContent): { readonly hash: string; readonly bytes: number } {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  // Feed the hash in ~64 KiB chunks: one native call per resource costs more than the concatenation.
-  let chunk = '';
-  for (const piece of contentPieces(content)) {
-    chunk += piece;
-    if (chunk.length >= 65_536) {
-      hash.update(chunk, 'utf8');
-      bytes += Buffer.byteLength(chunk, 'utf8');
-      chunk = '';
+  const counts = {} as Record<ApisixKind, number>;
+  let resourceBytes = 0;
+  const lines: { kind: ApisixKind; id: string; json: string }[] = [];
+  for (const kind of KINDS_SORTED) {
+    const list = content.resources[kind];
+    counts[kind] = list.length;
+    for (const resource of list) {
+      const json = encodingOf(resource);
+      resourceBytes += Buffer.byteLength(json, 'utf8');
+      lines.push({ kind, id: resource.id, json });
     }
   }
-  hash.update(chunk, 'utf8');
-  bytes += Buffer.byteLength(chunk, 'utf8');
-  return { hash: hash.digest('hex'), bytes };
+  const hash = combineDigests(trustDigest(content.trustBundle), digestLines(lines));
+  return { hash, bytes: canonicalSize(counts, resourceBytes, content.trustBundle) };
 }
 
 /**
- * sha256 (hex) of the canonical encoding of `{resources, trustBundle}`, with each kind sorted by id and the trust
- * bundle sorted as a set. Equal hashes mean equal config.
+ * The content hash of `{resources, trustBundle}` (format 2, defined in content-hash.ts): sha256 over the canonical
+ * encoding of every resource, bucketed so that `ContentState` can keep it current per change. Kinds are sorted by
+ * id and the trust bundle sorted as a set first. Equal hashes mean equal config.
  */
 export function contentHash(resources: Partial<ApisixResources>, trustBundle: readonly string[]): string {
   return measureNormalized({ resources: normalizeResources(resources), trustBundle: normalizeTrustBundle(trustBundle) })

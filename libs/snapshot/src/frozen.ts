@@ -24,12 +24,20 @@ function freezeTree(value: object): void {
   Object.freeze(value);
 }
 
-/** Canonical encoding of one resource, cached for the resources this library froze. */
-export function encodingOf(resource: object): string {
+/** Whether this library deep-froze `value` itself (so nothing under it can change). */
+export function isDeepFrozen(value: object): boolean {
+  return deepFrozen.has(value);
+}
+
+/**
+ * Canonical encoding of one resource, cached for the resources this library froze. `encodingOf(resource, true)`
+ * caches it for any resource: for callers whose resources never change once handed over.
+ */
+export function encodingOf(resource: object, immutable = false): string {
   const cached = encodings.get(resource);
   if (cached !== undefined) return cached;
   const encoded = canonicalJson(resource);
-  if (deepFrozen.has(resource)) encodings.set(resource, encoded);
+  if (immutable || deepFrozen.has(resource)) encodings.set(resource, encoded);
   return encoded;
 }
 

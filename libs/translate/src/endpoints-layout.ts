@@ -18,7 +18,8 @@ export function endpointsLayout(steps: LayoutSteps, last: Layout, world: WorldSt
     world.namespaces !== before.namespaces ||
     world.httpRoutes !== before.httpRoutes ||
     world.grpcRoutes !== before.grpcRoutes ||
-    world.referenceGrants !== before.referenceGrants
+    world.referenceGrants !== before.referenceGrants ||
+    world.meshAuthorizations !== before.meshAuthorizations
   ) {
     return undefined;
   }

@@ -13,6 +13,8 @@ export interface InboundPort {
 export interface InboundResources {
   /** `port/scheme,…`: equal signatures mean equal inbound config. */
   readonly signature: string;
+  /** The ports the routes serve, ascending. */
+  readonly ports: readonly InboundPort[];
   readonly routes: readonly ApisixRoute[];
   readonly upstreams: readonly ApisixUpstream[];
 }
@@ -80,5 +82,5 @@ export function buildInbound(ports: readonly InboundPort[]): InboundResources {
       ...(p.websocket ? { enable_websocket: true } : {}),
     });
   }
-  return { signature: inboundSignature(ports), routes: routes.sort(byId), upstreams: upstreams.sort(byId) };
+  return { signature: inboundSignature(ports), ports, routes: routes.sort(byId), upstreams: upstreams.sort(byId) };
 }

@@ -1,4 +1,5 @@
 import type { PodView, ServiceView, TranslateDiagnostic, WorldState } from '@weft/model';
+import type { AuthorizationIndex } from './authorization/authorization-index.js';
 import { compareStrings, shortHash } from './ids.js';
 import type { InboundResources } from './inbound.js';
 import { buildInbound, inboundPortsOf, inboundSignature } from './inbound.js';
@@ -10,17 +11,22 @@ const NO_DIAGNOSTICS: TranslateDiagnostic[] = [];
 
 export interface Placement {
   readonly pods: WorldState['pods'];
+  readonly authorizations: WorldState['meshAuthorizations'];
   readonly consumerKey: string;
   readonly scopes: ReadonlyMap<string, { readonly view: string; readonly inbound: InboundResources }>;
   readonly workloads: Readonly<Record<string, string>>;
   readonly diagnostics: readonly TranslateDiagnostic[];
 }
 
-/** Decides each workload's scope: its namespace's view (producer, or consumer if it has consumer routes) + inbound. */
+/**
+ * Decides each workload's scope: its namespace's view (producer, or consumer if it has consumer routes) + inbound
+ * (its ports, and the MeshAuthorizations that select it, if any).
+ */
 export class WorkloadPlacer {
   private readonly podCache = new WeakMap<PodView, { services: readonly ServiceView[]; inbound: InboundResources; diagnostics: TranslateDiagnostic[] }>();
   private readonly inboundCache = new Map<string, InboundResources>();
-  private readonly scopeIds = new Map<InboundResources, Map<string, string>>();
+  // Weak: authorized inbound config is rebuilt when a policy changes, and the old objects must not pile up here.
+  private readonly scopeIds = new WeakMap<InboundResources, Map<string, string>>();
   private lastWorkloads: { keys: readonly string[]; scopes: readonly string[]; record: Readonly<Record<string, string>> } | undefined;
 
   private scopeIdOf(view: string, inbound: InboundResources): string {
@@ -53,6 +59,7 @@ export class WorkloadPlacer {
     services: ReadonlyMap<string, readonly ServiceView[]>,
     consumerSlots: ReadonlyMap<string, unknown>,
     consumerKey: string,
+    authorization: AuthorizationIndex,
   ): Placement {
     const diagnostics: TranslateDiagnostic[] = [];
     const podKeys: string[] = [];
@@ -74,11 +81,12 @@ export class WorkloadPlacer {
       }
       if (cached.diagnostics.length > 0) diagnostics.push(...cached.diagnostics);
       const view = consumerSlots.has(ns) ? ns : '';
-      const scopeId = this.scopeIdOf(view, cached.inbound);
-      if (!scopes.has(scopeId)) scopes.set(scopeId, { view, inbound: cached.inbound });
+      const inbound = authorization.authorize(pod, cached.inbound);
+      const scopeId = this.scopeIdOf(view, inbound);
+      if (!scopes.has(scopeId)) scopes.set(scopeId, { view, inbound });
       podKeys.push(podKey);
       assignments.push(scopeId);
     }
-    return { pods: world.pods, consumerKey, scopes, workloads: this.workloadRecord(podKeys, assignments), diagnostics };
+    return { pods: world.pods, authorizations: authorization.source, consumerKey, scopes, workloads: this.workloadRecord(podKeys, assignments), diagnostics };
   }
 }

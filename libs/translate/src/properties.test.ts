@@ -87,8 +87,12 @@ describe('translate - properties', () => {
     );
   });
 
-  it('after a series of small edits (copied, edited, cut and dropped routes, moved endpoints) equals a fresh translation', () => {
-    const edit = fc.record({ kind: fc.constantFrom('copy-route', 'edit-route', 'cut-route', 'drop-route', 'slices', 'copy-service'), index: fc.nat(), slices: fc.array(slicePartsArb, { maxLength: 3 }) });
+  it('after a series of small edits (copied, edited, cut and dropped routes and policies, moved endpoints) equals a fresh translation', () => {
+    const edit = fc.record({
+      kind: fc.constantFrom('copy-route', 'edit-route', 'cut-route', 'drop-route', 'slices', 'copy-service', 'edit-policy', 'drop-policy'),
+      index: fc.nat(),
+      slices: fc.array(slicePartsArb, { maxLength: 3 }),
+    });
     fc.assert(
       fc.property(worldPartsArb, fc.array(edit, { minLength: 1, maxLength: 4 }), (parts, edits) => {
         const translator = createTranslator();
@@ -99,6 +103,8 @@ describe('translate - properties', () => {
           const services = [...world.services.values()];
           const route = routes[e.index % Math.max(1, routes.length)];
           const service = services[e.index % Math.max(1, services.length)];
+          const policies = [...world.meshAuthorizations.values()];
+          const policy = policies[e.index % Math.max(1, policies.length)];
           if ((e.kind === 'copy-route' || e.kind === 'edit-route') && route !== undefined) {
             const copy =
               e.kind === 'copy-route'
@@ -111,6 +117,12 @@ describe('translate - properties', () => {
             world = { ...world, httpRoutes: new Map([...world.httpRoutes].map(([k, v]) => [k, v === route ? cut : v])) };
           } else if (e.kind === 'drop-route' && route !== undefined) {
             world = { ...world, httpRoutes: new Map([...world.httpRoutes].filter(([, v]) => v !== route)) };
+          } else if (e.kind === 'edit-policy' && policy !== undefined) {
+            // One rule less, or a first one when it had none: the same scopes get other checks.
+            const edited = { ...policy, rules: policy.rules.length > 0 ? policy.rules.slice(1) : [{ from: { principals: [], namespaces: ['a'] } }] };
+            world = { ...world, meshAuthorizations: new Map([...world.meshAuthorizations].map(([k, v]) => [k, v === policy ? edited : v])) };
+          } else if (e.kind === 'drop-policy' && policy !== undefined) {
+            world = { ...world, meshAuthorizations: new Map([...world.meshAuthorizations].filter(([, v]) => v !== policy)) };
           } else if (e.kind === 'copy-service' && service !== undefined) {
             world = { ...world, services: new Map([...world.services].map(([k, v]) => [k, v === service ? { ...v } : v])) };
           } else {

@@ -25,6 +25,7 @@ export function routesLayout(steps: LayoutSteps, last: Layout, world: WorldState
     world.pods !== before.pods ||
     world.namespaces !== before.namespaces ||
     world.referenceGrants !== before.referenceGrants ||
+    world.meshAuthorizations !== before.meshAuthorizations ||
     (world.httpRoutes === before.httpRoutes && world.grpcRoutes === before.grpcRoutes)
   ) {
     return undefined;

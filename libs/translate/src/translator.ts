@@ -10,6 +10,7 @@ import type {
   TranslateDiagnostic,
   WorldState,
 } from '@weft/model';
+import { AuthorizationIndex } from './authorization/authorization-index.js';
 import type { UpstreamVariant } from './backends.js';
 import { translateGrpcRoute } from './grpc-route.js';
 import { translateHttpRoute } from './http-route.js';
@@ -58,6 +59,13 @@ export function createTranslator(): Translator {
   let scopeCache = new Map<string, ScopeEntry>();
   const placer = new WorkloadPlacer();
   let lastPlacement: Placement | undefined;
+  let authorization: AuthorizationIndex | undefined;
+
+  /** The compiled MeshAuthorizations of `world`, rebuilt only when its map of them changed. */
+  function authorizationOf(world: WorldState): AuthorizationIndex {
+    if (authorization?.source !== world.meshAuthorizations) authorization = new AuthorizationIndex(world.meshAuthorizations, authorization);
+    return authorization;
+  }
 
   /** `previous`: the last translation of the route under the same key, whose unchanged candidates are kept. */
   function translateRoute(world: WorldState, route: RouteView, kind: 'HTTPRoute' | 'GRPCRoute', previous: RouteTranslation | undefined): RouteTranslation {
@@ -178,13 +186,19 @@ export function createTranslator(): Translator {
     }
     const baseRoutes = routeUnion.update(routeGroups);
 
-    // 4. Workloads → scopes. Skipped when neither Pods, Services nor consumer namespaces changed: the Pod loop is the
-    // one part of translation that grows with workloads, not with config.
+    // 4. Workloads → scopes. Skipped when neither Pods, Services, consumer namespaces nor MeshAuthorizations changed:
+    // the Pod loop is the one part of translation that grows with workloads, not with config.
     const grouped = groupServices(world);
     const consumerKey = [...consumerSlots.keys()].sort().join(',');
     let placement = lastPlacement;
-    if (placement === undefined || grouped.changed || placement.pods !== world.pods || placement.consumerKey !== consumerKey) {
-      placement = placer.place(world, grouped.byNamespace, consumerSlots, consumerKey);
+    if (
+      placement === undefined ||
+      grouped.changed ||
+      placement.pods !== world.pods ||
+      placement.consumerKey !== consumerKey ||
+      placement.authorizations !== world.meshAuthorizations
+    ) {
+      placement = placer.place(world, grouped.byNamespace, consumerSlots, consumerKey, authorizationOf(world));
       lastPlacement = placement;
     }
     diagnostics.push(...placement.diagnostics);
@@ -270,6 +284,7 @@ export function createTranslator(): Translator {
       scopes: Object.fromEntries(scopeResources),
       workloads: layout.workloads,
       routeStatuses: layout.statuses,
+      authorizationStatuses: authorizationOf(layout.world).statuses,
       diagnostics: layout.diagnostics,
     };
   }

@@ -17,6 +17,15 @@ export function collectionPath(type: ResourceType, namespace?: string): string {
   return namespace === undefined ? `${group}/${type.plural}` : `${group}/namespaces/${namespace}/${type.plural}`;
 }
 
+/** Weft's authorization by SPIFFE identity (deploy/crds/mesh.weft.dev_meshauthorizations.yaml). */
+export const MESH_AUTHORIZATION: ResourceType = {
+  kind: 'MeshAuthorization',
+  apiVersion: 'mesh.weft.dev/v1alpha1',
+  plural: 'meshauthorizations',
+  namespaced: true,
+  optional: true,
+};
+
 /** Everything the control plane watches to build its WorldState. */
 export const WORLD_RESOURCE_TYPES: readonly ResourceType[] = [
   { kind: 'Namespace', apiVersion: 'v1', plural: 'namespaces', namespaced: false, optional: false },
@@ -26,4 +35,5 @@ export const WORLD_RESOURCE_TYPES: readonly ResourceType[] = [
   { kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', plural: 'httproutes', namespaced: true, optional: true },
   { kind: 'GRPCRoute', apiVersion: 'gateway.networking.k8s.io/v1', plural: 'grpcroutes', namespaced: true, optional: true },
   { kind: 'ReferenceGrant', apiVersion: 'gateway.networking.k8s.io/v1beta1', plural: 'referencegrants', namespaced: true, optional: true },
+  MESH_AUTHORIZATION,
 ];

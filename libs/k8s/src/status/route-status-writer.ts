@@ -16,6 +16,10 @@ export interface RouteStatusWriterOptions {
   readonly now?: () => Date;
 }
 
+export interface StatusWriteOptions {
+  readonly shouldContinue?: () => boolean;
+}
+
 export interface StatusWriteResult {
   readonly written: number;
   readonly unchanged: number;
@@ -35,11 +39,13 @@ export class RouteStatusWriter {
     private readonly options: RouteStatusWriterOptions,
   ) {}
 
-  async write(statuses: readonly DesiredRouteStatus[]): Promise<StatusWriteResult> {
+  /** Writes each route's status; `shouldContinue` is asked before each route (a replica that lost leadership stops). */
+  async write(statuses: readonly DesiredRouteStatus[], options: StatusWriteOptions = {}): Promise<StatusWriteResult> {
     let written = 0;
     let unchanged = 0;
     let failed = 0;
     for (const desired of statuses) {
+      if (options.shouldContinue?.() === false) break;
       const key = `${desired.kind}/${desired.namespace}/${desired.name}`;
       const fingerprint = JSON.stringify(desired);
       // What we wrote last for this exact desired status needs no read: nothing to do.

@@ -2,6 +2,7 @@ import type {
   EndpointSliceView,
   GrpcRouteView,
   HttpRouteView,
+  MeshAuthorizationView,
   NamespaceView,
   PodView,
   ReferenceGrantView,
@@ -12,6 +13,7 @@ import { DEFAULT_CLUSTER_DOMAIN, WEFT_CONTROLLER_NAME } from '@weft/model';
 import { isPlain, MalformedObjectError } from './fields.js';
 import type { Plain } from './fields.js';
 import { readEndpointSlice, readNamespace, readPod, readService } from './read-core.js';
+import { readMeshAuthorization } from './read-authorization.js';
 import { readGrpcRoute, readHttpRoute, readReferenceGrant } from './read-gateway.js';
 import { describeObject } from './read-meta.js';
 
@@ -42,7 +44,7 @@ export interface WorldBuildResult {
   readonly diagnostics: readonly WorldDiagnostic[];
 }
 
-type View = ServiceView | EndpointSliceView | PodView | NamespaceView | HttpRouteView | GrpcRouteView | ReferenceGrantView;
+type View = ServiceView | EndpointSliceView | PodView | NamespaceView | HttpRouteView | GrpcRouteView | ReferenceGrantView | MeshAuthorizationView;
 
 interface KindReader {
   readonly kind: KindName;
@@ -51,6 +53,7 @@ interface KindReader {
 }
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+const MESH_GROUP = 'mesh.weft.dev';
 
 /** The kinds the world is made of; everything else is ignored. */
 const READERS: readonly KindReader[] = [
@@ -61,6 +64,7 @@ const READERS: readonly KindReader[] = [
   { kind: 'HTTPRoute', group: GATEWAY_GROUP, read: readHttpRoute },
   { kind: 'GRPCRoute', group: GATEWAY_GROUP, read: readGrpcRoute },
   { kind: 'ReferenceGrant', group: GATEWAY_GROUP, read: readReferenceGrant },
+  { kind: 'MeshAuthorization', group: MESH_GROUP, read: readMeshAuthorization },
 ];
 
 function groupOf(apiVersion: unknown): string | undefined {
@@ -69,7 +73,7 @@ function groupOf(apiVersion: unknown): string | undefined {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-type KindName = 'Service' | 'EndpointSlice' | 'Pod' | 'Namespace' | 'HTTPRoute' | 'GRPCRoute' | 'ReferenceGrant';
+type KindName = 'Service' | 'EndpointSlice' | 'Pod' | 'Namespace' | 'HTTPRoute' | 'GRPCRoute' | 'ReferenceGrant' | 'MeshAuthorization';
 
 /** What one input object became: a view under its map key, an error, or nothing (a kind the world ignores). */
 type Reading =
@@ -294,6 +298,7 @@ const WORLD_FIELD = {
   HTTPRoute: 'httpRoutes',
   GRPCRoute: 'grpcRoutes',
   ReferenceGrant: 'referenceGrants',
+  MeshAuthorization: 'meshAuthorizations',
 } as const satisfies Record<Exclude<KindName, 'EndpointSlice'>, keyof WorldState>;
 
 function buildFull(flat: readonly unknown[], readings: readonly (Reading | undefined)[], options: BuildWorldOptions): WorldBuildResult {
@@ -305,6 +310,7 @@ function buildFull(flat: readonly unknown[], readings: readonly (Reading | undef
   const httpRoutes = new Map<string, HttpRouteView>();
   const grpcRoutes = new Map<string, GrpcRouteView>();
   const grants = new Map<string, ReferenceGrantView>();
+  const authorizations = new Map<string, MeshAuthorizationView>();
 
   const maps: Record<KindName, Map<string, View>> = {
     Service: services,
@@ -314,6 +320,7 @@ function buildFull(flat: readonly unknown[], readings: readonly (Reading | undef
     HTTPRoute: httpRoutes,
     GRPCRoute: grpcRoutes,
     ReferenceGrant: grants,
+    MeshAuthorization: authorizations,
   };
   flat.forEach((obj, i) => {
     const reading = readings[i];
@@ -358,6 +365,7 @@ function buildFull(flat: readonly unknown[], readings: readonly (Reading | undef
       httpRoutes: reuse(httpRoutes, previous?.httpRoutes),
       grpcRoutes: reuse(grpcRoutes, previous?.grpcRoutes),
       referenceGrants: reuse(grants, previous?.referenceGrants),
+      meshAuthorizations: reuse(authorizations, previous?.meshAuthorizations),
     },
     diagnostics,
   };

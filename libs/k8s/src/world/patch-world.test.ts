@@ -29,6 +29,7 @@ function content(world: WorldState): string {
     httpRoutes: sorted(world.httpRoutes),
     grpcRoutes: sorted(world.grpcRoutes),
     referenceGrants: sorted(world.referenceGrants),
+    meshAuthorizations: sorted(world.meshAuthorizations),
   });
 }
 

@@ -129,11 +129,13 @@ export function checkArray(
   if (rule.minItems !== undefined && items.length < rule.minItems) {
     report('invalid_value', field, `must have at least ${rule.minItems} item(s)`);
   }
-  if (rule.unique === true) {
-    const seen = new Set<string>();
+  if (rule.unique === true && items.length > 1) {
+    // Strings (hosts, uris, methods: the usual case) compare as they are; other items by their JSON.
+    const strings = new Set<string>();
+    const others = new Set<string>();
     for (const element of items) {
-      const key = JSON.stringify(element);
-      if (seen.has(key)) report('invalid_value', field, `has duplicate item ${key}`);
+      const [seen, key] = typeof element === 'string' ? [strings, element] : [others, JSON.stringify(element)];
+      if (seen.has(key)) report('invalid_value', field, `has duplicate item ${JSON.stringify(element)}`);
       seen.add(key);
     }
   }

@@ -27,19 +27,25 @@ const VALIDATORS: Readonly<Record<ApisixKind, ResourceValidator>> = {
 export function validateResources(resources: ApisixResources): SnapshotProblem[] {
   const problems: SnapshotProblem[] = [];
   for (const kind of APISIX_KINDS) {
-    const validate = VALIDATORS[kind];
     const list: readonly unknown[] = resources[kind];
     list.forEach((resource, i) => {
-      const id = isRecord(resource) && typeof resource['id'] === 'string' ? resource['id'] : `#${i}`;
-      const report = reporter(kind, id, problems);
-      if (!isRecord(resource)) {
-        report('invalid_value', '', 'must be an object');
-        return;
-      }
-      checkId(report, 'id', resource['id']);
-      validate(report, resource);
+      problems.push(...validateResource(kind, resource, `#${i}`));
     });
   }
+  return problems;
+}
+
+/** One resource against APISIX's schema for `kind`; `fallbackId` names it when it has no string id. */
+export function validateResource(kind: ApisixKind, resource: unknown, fallbackId: string): SnapshotProblem[] {
+  const problems: SnapshotProblem[] = [];
+  const id = isRecord(resource) && typeof resource['id'] === 'string' ? resource['id'] : fallbackId;
+  const report = reporter(kind, id, problems);
+  if (!isRecord(resource)) {
+    report('invalid_value', '', 'must be an object');
+    return problems;
+  }
+  checkId(report, 'id', resource['id']);
+  VALIDATORS[kind](report, resource);
   return problems;
 }
 

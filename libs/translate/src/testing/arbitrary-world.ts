@@ -5,6 +5,7 @@ import type {
   GrpcRouteView,
   HttpRouteMatchView,
   HttpRouteView,
+  MeshAuthorizationView,
   ObjectMetaView,
   ParentRefView,
   PodView,
@@ -205,6 +206,45 @@ const grantArb: fc.Arbitrary<ReferenceGrantView> = fc
     to: [{ group: '', kind: 'Service', ...(name === undefined ? {} : { name }) }],
   }));
 
+/** MeshAuthorizations mixing valid values with every kind of invalid one (selector, principal, namespace, rule). */
+const authorizationArb: fc.Arbitrary<MeshAuthorizationView> = fc
+  .record({
+    ns: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom('p1', 'p2', 'p3'),
+    generation: fc.integer({ min: 1, max: 3 }),
+    matchLabels: fc.constantFrom<Readonly<Record<string, string>>>({}, { app: 's1' }, { app: 's2' }, { app: 'xx' }, { 'bad key!': 'x' }, { app: 'bad value!' }),
+    rules: fc.array(
+      fc.record({
+        principals: fc.subarray([
+          'spiffe://cluster.local/ns/a/sa/default',
+          'spiffe://cluster.local/ns/b/*',
+          'spiffe://cluster.local/*',
+          'spiffe://Bad/ns/x/sa/y',
+          'spiffe://corp*',
+          'not-spiffe',
+        ]),
+        namespaces: fc.subarray(['a', 'b', 'Bad_NS']),
+        to: fc.option(
+          fc.record({
+            ports: fc.subarray([8080, 9090, 9091, 70000]),
+            paths: fc.array(
+              fc.record({ type: fc.constantFrom('Exact', 'PathPrefix', 'RegularExpression'), value: fc.constantFrom('/', '/api', '/api/', '/a]]b', '/x]==]y', 'nope', '/a?b') }),
+              { maxLength: 3 },
+            ),
+            methods: fc.subarray(['GET', 'POST', 'brew']),
+          }),
+          { nil: undefined },
+        ),
+      }),
+      { maxLength: 3 },
+    ),
+  })
+  .map(({ ns, name, generation, matchLabels, rules }) => ({
+    metadata: meta(ns, name, { generation }),
+    matchLabels,
+    rules: rules.map(({ principals, namespaces, to }) => ({ from: { principals, namespaces }, ...(to === undefined ? {} : { to }) })),
+  }));
+
 export interface WorldParts {
   readonly services: readonly ServiceView[];
   readonly slices: readonly EndpointSliceView[];
@@ -212,6 +252,7 @@ export interface WorldParts {
   readonly httpRoutes: readonly HttpRouteView[];
   readonly grpcRoutes: readonly GrpcRouteView[];
   readonly grants: readonly ReferenceGrantView[];
+  readonly authorizations: readonly MeshAuthorizationView[];
 }
 
 export const worldPartsArb: fc.Arbitrary<WorldParts> = fc.record({
@@ -221,6 +262,7 @@ export const worldPartsArb: fc.Arbitrary<WorldParts> = fc.record({
   httpRoutes: fc.array(httpRouteArb, { maxLength: 4 }),
   grpcRoutes: fc.array(grpcRouteArb, { maxLength: 2 }),
   grants: fc.array(grantArb, { maxLength: 2 }),
+  authorizations: fc.array(authorizationArb, { maxLength: 3 }),
 });
 
 const key = (m: ObjectMetaView): string => `${m.namespace}/${m.name}`;
@@ -244,6 +286,7 @@ export function worldFromParts(parts: WorldParts): WorldState {
     httpRoutes: new Map(parts.httpRoutes.map((r) => [key(r.metadata), r])),
     grpcRoutes: new Map(parts.grpcRoutes.map((r) => [key(r.metadata), r])),
     referenceGrants: new Map(parts.grants.map((g) => [key(g.metadata), g])),
+    meshAuthorizations: new Map(parts.authorizations.map((a) => [key(a.metadata), a])),
   };
 }
 
@@ -258,5 +301,6 @@ export function reversedWorld(world: WorldState): WorldState {
     httpRoutes: rev(world.httpRoutes),
     grpcRoutes: rev(world.grpcRoutes),
     referenceGrants: rev(world.referenceGrants),
+    meshAuthorizations: rev(world.meshAuthorizations),
   };
 }

@@ -1,0 +1,143 @@
+import { validateTrustDomain } from '@weft/pki';
+import { entry, parsers } from '@weft/telemetry';
+
+/** `auto`, `off`, or host:port. */
+export type CaListen = { readonly mode: 'auto' } | { readonly mode: 'off' } | { readonly mode: 'on'; readonly host: string; readonly port: number };
+
+export const DEFAULT_CA_PORT = 15012;
+
+const caListen = (text: string): CaListen => {
+  if (text === 'auto') return { mode: 'auto' };
+  if (text === 'off' || text === '') return { mode: 'off' };
+  const m = /^(.*):(\d{1,5})$/.exec(text);
+  const host = m?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
+  const port = Number(m?.[2]);
+  if (m === null || host === '' || port > 65535) throw new Error(`"${text}" is not auto, off or host:port (e.g. 0.0.0.0:${DEFAULT_CA_PORT})`);
+  return { mode: 'on', host, port };
+};
+
+const trustDomain = (text: string): string => validateTrustDomain(text);
+
+const dnsNames = (text: string): readonly string[] => {
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const name of names) {
+    if (!/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) throw new Error(`"${name}" is not a lowercase DNS name`);
+  }
+  return names;
+};
+
+const nonNegativeNumber = (text: string): number => {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`"${text}" is not a number >= 0`);
+  return n;
+};
+
+const lifetime = (text: string): number => {
+  const ms = parsers.duration(text);
+  if (ms < 60_000) throw new Error(`"${text}" is shorter than the 1m minimum`);
+  return ms;
+};
+
+const cacheTtl = (text: string): number => {
+  const ms = parsers.duration(text);
+  if (ms > 300_000) throw new Error(`"${text}" is longer than 5m: a revoked token would stay accepted that long`);
+  return ms;
+};
+
+/**
+ * The certificate service's settings, spread into the control plane's config. With --source=kubernetes it runs by
+ * default; with --source=folder (no API server, so no TokenReview) it is off unless --ca-listen names an address.
+ */
+export const certificateConfig = {
+  caListen: entry({
+    flag: 'ca-listen',
+    env: 'WEFT_CA_LISTEN',
+    default: 'auto',
+    description: `host:port of the certificate service (gRPC over TLS, CSR + ServiceAccount token → SVID), or "off". "auto": 0.0.0.0:${DEFAULT_CA_PORT} with --source=kubernetes; off with --source=folder, which has no TokenReview — name an address to run it there anyway (it then uses --kubeconfig's API server).`,
+    parse: caListen,
+  }),
+  trustDomain: entry({
+    flag: 'trust-domain',
+    env: 'WEFT_TRUST_DOMAIN',
+    default: 'cluster.local',
+    description: 'SPIFFE trust domain of the mesh: SVIDs are spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>.',
+    parse: trustDomain,
+  }),
+  caNamespace: entry({
+    flag: 'ca-namespace',
+    env: 'POD_NAMESPACE',
+    default: 'weft-system',
+    description: 'Namespace of the control plane (downward API): where the CA Secrets are, and the namespace of the certificate service’s own identity and DNS name.',
+    parse: parsers.token,
+  }),
+  caServiceAccount: entry({
+    flag: 'ca-service-account',
+    env: 'WEFT_SERVICE_ACCOUNT',
+    default: 'weft-control-plane',
+    description: 'ServiceAccount of the control plane: the SPIFFE identity in the certificate service’s serving certificate.',
+    parse: parsers.nonEmpty,
+  }),
+  caService: entry({
+    flag: 'ca-service',
+    env: 'WEFT_CA_SERVICE',
+    default: 'weft-control-plane',
+    description: 'Service in front of the certificate service: its serving certificate is for <service>.<namespace>.svc and <service>.<namespace>.svc.<cluster-domain>.',
+    parse: parsers.token,
+  }),
+  caDnsNames: entry({
+    flag: 'ca-dns-names',
+    env: 'WEFT_CA_DNS_NAMES',
+    default: '',
+    description: 'More DNS names for the certificate service’s serving certificate, comma-separated (e.g. localhost).',
+    parse: dnsNames,
+  }),
+  caSecret: entry({
+    flag: 'ca-secret',
+    env: 'WEFT_CA_SECRET',
+    default: 'weft-ca',
+    description: 'Secret (in --ca-namespace) that keeps the self-signed root, created at first start; replicas share it.',
+    parse: parsers.nonEmpty,
+  }),
+  caPluggedSecret: entry({
+    flag: 'ca-plugged-secret',
+    env: 'WEFT_CA_PLUGGED_SECRET',
+    default: '',
+    description: 'A Secret (in --ca-namespace) holding your own CA in Istio’s cacerts layout (ca.crt, ca.key, cert-chain.pem, root-cert.pem); empty: a self-signed root.',
+    parse: parsers.string,
+  }),
+  maxSvidLifetime: entry({
+    flag: 'max-svid-lifetime',
+    env: 'WEFT_MAX_SVID_LIFETIME',
+    default: '24h',
+    description: 'Longest SVID lifetime granted, also the default; a request for more is refused (INVALID_ARGUMENT).',
+    parse: lifetime,
+  }),
+  caRate: entry({
+    flag: 'ca-rate',
+    env: 'WEFT_CA_RATE',
+    default: '20',
+    description: 'Certificates per second each identity (namespace/ServiceAccount) may get on average (token bucket); 0: no limit.',
+    parse: nonNegativeNumber,
+  }),
+  caBurst: entry({
+    flag: 'ca-burst',
+    env: 'WEFT_CA_BURST',
+    default: '200',
+    description: 'Certificates one identity may get at once (the bucket size): at least the replicas of your largest Deployment.',
+    parse: parsers.positiveInt,
+  }),
+  caTokenAudience: entry({
+    flag: 'ca-token-audience',
+    env: 'WEFT_CA_TOKEN_AUDIENCE',
+    default: 'weft',
+    description: 'Audience the agents’ projected ServiceAccount tokens must be issued for.',
+    parse: parsers.nonEmpty,
+  }),
+  caTokenCacheTtl: entry({
+    flag: 'ca-token-cache-ttl',
+    env: 'WEFT_CA_TOKEN_CACHE_TTL',
+    default: '60s',
+    description: 'Longest a successful TokenReview is reused (never past the token’s own expiry; at most 5m).',
+    parse: cacheTtl,
+  }),
+};
