@@ -1,10 +1,10 @@
-export { certificateConfig, launchCertificateService, startCertificateService, WEFT_CA_PROTO_DESCRIPTOR, WEFT_CA_SERVICE_NAME } from './certificates/index.js';
+export { certificateConfig, launchCertificateService, startCertificateService } from './certificates/index.js';
 export { controlPlaneConfig } from './config.js';
 export { runControlPlane } from './main.js';
 export { MeshPipeline } from './mesh-pipeline.js';
 export { createControlPlaneMetrics } from './metrics.js';
 export { createWorldInput } from './world-source.js';
-export type { CertificateService, CertificateServiceOptions, WeftCertificateRequest, WeftCertificateResponse } from './certificates/index.js';
+export type { CertificateService, CertificateServiceOptions } from './certificates/index.js';
 export type { ControlPlaneConfig } from './config.js';
 export type { MeshPipelineOptions, MeshPublisher, PipelineRun } from './mesh-pipeline.js';
 export type { ControlPlaneMetrics } from './metrics.js';

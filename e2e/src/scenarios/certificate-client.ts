@@ -37,7 +37,7 @@ export class CaTestClient {
   readonly #client: grpc.Client;
 
   constructor(port: number, rootsPem: string) {
-    const definition = protoLoader.loadSync(join(REPO_ROOT, 'apps/control-plane/src/certificates/weft-ca.proto'), { keepCase: true, longs: Number, defaults: true });
+    const definition = protoLoader.loadSync(join(REPO_ROOT, 'libs/pki/src/service/weft-ca.proto'), { keepCase: true, longs: Number, defaults: true });
     const Client = grpc.makeGenericClientConstructor(definition['weft.ca.v1.WeftCertificateService'] as grpc.ServiceDefinition, 'WeftCertificateService');
     this.#client = new Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(rootsPem)), { 'grpc.ssl_target_name_override': CA_SERVER_NAME });
   }

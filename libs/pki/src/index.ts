@@ -23,6 +23,7 @@ export {
 export { loadPluggedCa } from './plugged-ca.js';
 export { DEFAULT_ROOT_LIFETIME_MS, DEFAULT_SVID_POLICY } from './policy.js';
 export { createSelfSignedRoot } from './root-ca.js';
+export { WEFT_CA_LOADER_OPTIONS, WEFT_CA_PROTO_DESCRIPTOR, WEFT_CA_SERVICE_NAME, weftCaServiceDefinition } from './service/ca-service.js';
 export { nextRotation } from './rotation.js';
 export { formatSpiffeId, parseSpiffeId, toSpiffeId, validateTrustDomain } from './spiffe-id.js';
 
@@ -35,3 +36,4 @@ export type { SvidPolicy } from './policy.js';
 export type { SelfSignedRootOptions } from './root-ca.js';
 export type { RotationOptions, Validity } from './rotation.js';
 export type { SpiffeId, SpiffeIdParts } from './spiffe-id.js';
+export type { WeftCertificateRequest, WeftCertificateResponse } from './service/ca-service.js';

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { caServiceDefinition } from './ca-proto.js';
+import { weftCaServiceDefinition } from '@weft/pki';
 
 /** The certificate service refused or could not be reached: the gRPC status name and its message. */
 export class CaRequestError extends Error {
@@ -49,7 +49,7 @@ export class CaClient {
   readonly #timeoutMs: number;
 
   constructor(options: CaClientOptions) {
-    const Client = grpc.makeGenericClientConstructor(caServiceDefinition(), 'WeftCertificateService');
+    const Client = grpc.makeGenericClientConstructor(weftCaServiceDefinition(), 'WeftCertificateService');
     const channelOptions: grpc.ChannelOptions = options.serverName === undefined || options.serverName === '' ? {} : { 'grpc.ssl_target_name_override': options.serverName };
     this.#client = new Client(options.address, grpc.credentials.createSsl(Buffer.from(options.rootsPem)), channelOptions);
     this.#timeoutMs = options.timeoutMs ?? 30_000;

@@ -1,11 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as protoLoader from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { readAgentConfig } from '../config.js';
-import { CA_LOADER_OPTIONS, WEFT_CA_CLIENT_DESCRIPTOR, WEFT_CA_SERVICE } from './ca-proto.js';
 import { readTokenFile, TokenFileError } from './token-file.js';
 
 const pod = { POD_NAME: 'cart-1', POD_NAMESPACE: 'shop' };
@@ -23,17 +20,6 @@ describe('agent identity settings', () => {
     expect(() => readAgentConfig(['--svid-lifetime', '5s'], pod)).toThrow(/--svid-lifetime: "5s" is shorter than 10s/);
     expect(() => readAgentConfig(['--trust-domain', 'UPPER'], pod)).toThrow(/--trust-domain: trust domain "UPPER"/);
     expect(() => readAgentConfig(['--snapshot', 'x.json', '--ca-address', 'cp:15012', '--ca-root-file', 'r.pem'], {})).toThrow(/--pod-namespace \(or POD_NAMESPACE\) is required with --ca-address/);
-  });
-
-  it('identity config - the client’s descriptor is the control plane’s weft-ca.proto', () => {
-    const protoFile = fileURLToPath(new URL('../../../control-plane/src/certificates/weft-ca.proto', import.meta.url));
-    const shape = (pkg: protoLoader.PackageDefinition) => {
-      const service = pkg[WEFT_CA_SERVICE] as unknown as Record<string, { path: string; requestType: { type: unknown }; responseType: { type: unknown } }>;
-      return Object.entries(service).map(([name, m]) => [name, m.path, m.requestType.type, m.responseType.type]);
-    };
-    const fromProto = shape(protoLoader.loadSync(protoFile, CA_LOADER_OPTIONS));
-    expect(fromProto).toHaveLength(1);
-    expect(shape(protoLoader.fromJSON(WEFT_CA_CLIENT_DESCRIPTOR as unknown as Parameters<typeof protoLoader.fromJSON>[0], CA_LOADER_OPTIONS))).toEqual(fromProto);
   });
 
   it('token file - read fresh and trimmed; missing or empty files say what to mount', async () => {

@@ -2,7 +2,6 @@
 // service, the SVID checked and kept in memory, rotated at half-life with jitter, retried with backoff on failure.
 export { checkAnswer, SvidAnswerError } from './answer-check.js';
 export { CaClient, CaRequestError } from './ca-client.js';
-export { caServiceDefinition, WEFT_CA_CLIENT_DESCRIPTOR } from './ca-proto.js';
 export { identityConfig, identityConfigProblems } from './config-entries.js';
 export { createIdentityMetrics } from './identity-metrics.js';
 export { CaRootFileError, startIdentity } from './start-identity.js';

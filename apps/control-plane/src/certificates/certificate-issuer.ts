@@ -2,7 +2,7 @@ import type { CertificateAuthority } from '@weft/pki';
 import type { Logger } from '@weft/telemetry';
 import { CertificateDenial } from './certificate-denial.js';
 import type { CertificateMetrics } from './certificate-metrics.js';
-import type { WeftCertificateResponse } from './ca-proto.js';
+import type { WeftCertificateResponse } from '@weft/pki';
 import type { RateLimiter } from './rate-limiter.js';
 import { checkRequest, denialOfIssuanceError } from './request-validation.js';
 import type { LifetimeBounds } from './request-validation.js';

@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { experimental } from '@grpc/grpc-js';
 import { CertificateDenial } from './certificate-denial.js';
 import type { CertificateIssuer } from './certificate-issuer.js';
-import { weftCaServiceDefinition } from './ca-proto.js';
-import type { WeftCertificateRequest, WeftCertificateResponse } from './ca-proto.js';
+import { weftCaServiceDefinition } from '@weft/pki';
+import type { WeftCertificateRequest, WeftCertificateResponse } from '@weft/pki';
 
 /**
  * Largest request grpc-js accepts before calling the handler (it answers RESOURCE_EXHAUSTED above it). Far above

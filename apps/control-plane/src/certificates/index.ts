@@ -6,7 +6,6 @@
 //   CA: loadCertificateAuthority (self-signed root kept in a Secret, create-if-absent, or the user's cacerts Secret)
 //   TLS: ServingCertificateProvider (the control plane's own SVID + DNS names, renewed in place)
 export { CaMaterialError, loadCertificateAuthority, materialOf } from './ca-material.js';
-export { WEFT_CA_PROTO_DESCRIPTOR, WEFT_CA_SERVICE_NAME, weftCaServiceDefinition } from './ca-proto.js';
 export { CertificateDenial } from './certificate-denial.js';
 export { CertificateIssuer } from './certificate-issuer.js';
 export { createCertificateMetrics } from './certificate-metrics.js';
@@ -20,7 +19,6 @@ export { startCertificateService } from './start-certificate-service.js';
 export { serviceAccountOf, TokenAuthenticator } from './token-authenticator.js';
 export { TokenReviewCache, tokenExpiryMs, tokenKey } from './token-cache.js';
 export type { CaOrigin, LoadedCa } from './ca-material.js';
-export type { WeftCertificateRequest, WeftCertificateResponse } from './ca-proto.js';
 export type { DenialCode, DenialReason } from './certificate-denial.js';
 export type { CertificateCall } from './certificate-issuer.js';
 export type { CertificateMetrics } from './certificate-metrics.js';

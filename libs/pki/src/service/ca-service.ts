@@ -2,9 +2,10 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 
 /**
- * weft-ca.proto as a protobufjs JSON descriptor, so the service loads the same from sources (tsx) and from dist/
- * without shipping the .proto beside the JavaScript (the approach of libs/apisix's etcd API). ca-proto.test.ts
- * checks it against weft-ca.proto.
+ * The certificate service's contract, shared by its server (apps/control-plane) and its client (apps/agent):
+ * weft-ca.proto as a protobufjs JSON descriptor, so both load the same from sources (tsx) and from dist/ without
+ * shipping the .proto beside the JavaScript (the approach of libs/apisix's etcd API). ca-service.test.ts checks it
+ * against weft-ca.proto.
  */
 export const WEFT_CA_PROTO_DESCRIPTOR = {
   nested: {

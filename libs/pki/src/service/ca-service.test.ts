@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import * as protoLoader from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
-import { WEFT_CA_LOADER_OPTIONS, WEFT_CA_PROTO_DESCRIPTOR, WEFT_CA_SERVICE_NAME, weftCaServiceDefinition } from './ca-proto.js';
+import { WEFT_CA_LOADER_OPTIONS, WEFT_CA_PROTO_DESCRIPTOR, WEFT_CA_SERVICE_NAME, weftCaServiceDefinition } from './ca-service.js';
 
 interface MethodShape {
   path: string;
