@@ -1,7 +1,7 @@
 import type { DeltaState, FullState } from '@weft/bus';
 import { APISIX_KINDS } from '@weft/model';
-import type { ApisixKind, ApisixResource, ApisixResources } from '@weft/model';
-import { ContentState, deltaJson } from '@weft/snapshot';
+import type { ApisixKind, ApisixResources } from '@weft/model';
+import { ContentState, deltaJson, diffSortedById } from '@weft/snapshot';
 import type { KindChanges, ResourceChanges } from '@weft/snapshot';
 
 /** The last published version of one scope: the translator's lists (for an identity diff) and its content. */
@@ -111,33 +111,11 @@ export class PublishedScopes {
 export function changedResources(previous: ApisixResources, next: ApisixResources): ResourceChanges {
   const changes: Partial<Record<ApisixKind, KindChanges>> = {};
   for (const kind of APISIX_KINDS) {
-    const a: readonly ApisixResource[] = previous[kind];
-    const b: readonly ApisixResource[] = next[kind];
-    if (a === b) continue;
-    const upserted: ApisixResource[] = [];
-    const deleted: string[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      const x = a[i];
-      const y = b[j];
-      if (x === y) {
-        // The same object: the same id and content (the translator never changes an object it handed out).
-        i++;
-        j++;
-      } else if (y === undefined || (x !== undefined && x.id < y.id)) {
-        deleted.push((x as ApisixResource).id);
-        i++;
-      } else if (x === undefined || y.id < x.id) {
-        upserted.push(y);
-        j++;
-      } else {
-        upserted.push(y);
-        i++;
-        j++;
-      }
-    }
-    if (upserted.length > 0 || deleted.length > 0) changes[kind] = { upserted, deleted };
+    const kindChanges = diffSortedById(previous[kind], next[kind], sameObject);
+    if (kindChanges !== undefined) changes[kind] = kindChanges;
   }
   return changes as ResourceChanges;
 }
+
+/** Only the very same object is unchanged here; whether a replaced object's encoding changed is ContentState's call. */
+const sameObject = (): boolean => false;

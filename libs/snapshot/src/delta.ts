@@ -45,8 +45,12 @@ export function diffResources(a: SnapshotContent, b: SnapshotContent): ResourceD
   return bundleChanged ? { changes: typed, trustBundle: toBundle } : { changes: typed };
 }
 
-/** Merge walk over two id-sorted lists. */
-function diffKind(from: readonly ApisixResource[], to: readonly ApisixResource[]): KindChanges | undefined {
+/** Merge walk over two id-sorted lists; resources under the same id count as changed unless `same` says not. */
+export function diffSortedById(
+  from: readonly ApisixResource[],
+  to: readonly ApisixResource[],
+  same: (before: ApisixResource, after: ApisixResource) => boolean,
+): KindChanges | undefined {
   if (from === to) return undefined;
   const upserted: ApisixResource[] = [];
   const deleted: string[] = [];
@@ -55,19 +59,28 @@ function diffKind(from: readonly ApisixResource[], to: readonly ApisixResource[]
   while (i < from.length || j < to.length) {
     const x = from[i];
     const y = to[j];
-    if (y === undefined || (x !== undefined && x.id < y.id)) {
+    if (x !== undefined && x === y) {
+      i++;
+      j++;
+    } else if (y === undefined || (x !== undefined && x.id < y.id)) {
       deleted.push((x as ApisixResource).id);
       i++;
     } else if (x === undefined || y.id < x.id) {
       upserted.push(y);
       j++;
     } else {
-      if (x !== y && encodingOf(x) !== encodingOf(y)) upserted.push(y);
+      if (!same(x, y)) upserted.push(y);
       i++;
       j++;
     }
   }
   return upserted.length === 0 && deleted.length === 0 ? undefined : { upserted, deleted };
+}
+
+const sameEncoding = (x: ApisixResource, y: ApisixResource): boolean => encodingOf(x) === encodingOf(y);
+
+function diffKind(from: readonly ApisixResource[], to: readonly ApisixResource[]): KindChanges | undefined {
+  return diffSortedById(from, to, sameEncoding);
 }
 
 /** `base` with `delta` applied. Kinds the delta does not touch keep their lists as they are. */

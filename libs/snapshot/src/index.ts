@@ -8,7 +8,7 @@ export { CanonicalEncodingError, canonicalCopy, canonicalJson } from './canonica
 export { checkConsistency } from './consistency.js';
 export { ContentState } from './content-state.js';
 export { contentByteLength, contentHash, normalizeResources, normalizeTrustBundle } from './content.js';
-export { applyDelta, countChanges, diffResources, isEmptyDelta } from './delta.js';
+export { applyDelta, countChanges, diffResources, diffSortedById, isEmptyDelta } from './delta.js';
 export { deltaJson } from './delta-json.js';
 export {
   DeltaApplyError,
