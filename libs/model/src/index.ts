@@ -71,3 +71,5 @@ export type {
   TransportProtocol,
   WorldState,
 } from './world.js';
+export { MESH_PORTS, MESH_SSL_IDS, MESH_TLS_LABEL, MESH_TLS_LABEL_VALUE, MTLS_MODE_LABEL, isAgentProvidedSslId, meshServerName } from './mesh-names.js';
+export type { MtlsMode } from './mesh-names.js';

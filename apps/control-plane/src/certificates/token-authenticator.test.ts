@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CertificateDenial } from './certificate-denial.js';
-import { serviceAccountOf, TokenAuthenticator } from './token-authenticator.js';
+import { POD_NAME_EXTRA, serviceAccountOf, TokenAuthenticator } from './token-authenticator.js';
 import type { ReviewAnswer } from './token-authenticator.js';
 import { TokenReviewCache } from './token-cache.js';
 
@@ -54,6 +54,14 @@ describe('token authenticator', () => {
     await auth.authenticate('t2');
     expect(calls).toEqual(['t1', 't2']);
     expect(lookups).toEqual(['reviewed', 'shared', 'cached', 'reviewed']);
+  });
+
+  it('authenticator - a pod-bound token names its pod; an unbound or ambiguous one names none', async () => {
+    const bound = (pods: string[] | undefined): ReviewAnswer => ({ ...ok('system:serviceaccount:shop:cart'), ...(pods === undefined ? {} : { extra: { [POD_NAME_EXTRA]: pods } }) });
+    expect(await authenticator(() => bound(['cart-7d9f-x2']) ).auth.authenticate('t1')).toEqual({ namespace: 'shop', serviceAccount: 'cart', podName: 'cart-7d9f-x2' });
+    expect(await authenticator(() => bound(undefined)).auth.authenticate('t2')).toEqual({ namespace: 'shop', serviceAccount: 'cart' });
+    expect(await authenticator(() => bound(['a', 'b'])).auth.authenticate('t3')).toEqual({ namespace: 'shop', serviceAccount: 'cart' });
+    expect(await authenticator(() => bound(['Not_A_Pod'])).auth.authenticate('t4')).toEqual({ namespace: 'shop', serviceAccount: 'cart' });
   });
 
   it('authenticator - no token is UNAUTHENTICATED without asking the API server', async () => {

@@ -8,7 +8,12 @@ export interface ReviewAnswer {
   readonly username?: string;
   readonly audiences: readonly string[];
   readonly error?: string;
+  /** e.g. `authentication.kubernetes.io/pod-name` of a pod-bound (projected) token. */
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** TokenReview's `extra` key naming the pod a projected token is bound to. */
+export const POD_NAME_EXTRA = 'authentication.kubernetes.io/pod-name';
 
 /** Asks the API server; throws when it cannot answer (unreachable, 5xx, forbidden to ask). */
 export type ReviewToken = (token: string, audiences: readonly string[]) => Promise<ReviewAnswer>;
@@ -111,6 +116,9 @@ export class TokenAuthenticator {
     if (account === undefined) {
       throw new CertificateDenial('not-a-service-account', `"${answer.username ?? ''}" is not a ServiceAccount; only ServiceAccount tokens get SVIDs`);
     }
-    return account;
+    // A token bound to a pod names exactly one; anything else is treated as unbound (no pod-specific names granted).
+    const pods = answer.extra?.[POD_NAME_EXTRA];
+    const podName = pods?.length === 1 ? pods[0] : undefined;
+    return podName !== undefined && DNS_SUBDOMAIN.test(podName) ? { ...account, podName } : account;
   }
 }

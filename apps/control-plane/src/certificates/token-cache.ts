@@ -5,6 +5,8 @@ import type { CertificateDenial } from './certificate-denial.js';
 export interface WorkloadAccount {
   readonly namespace: string;
   readonly serviceAccount: string;
+  /** The pod a projected token is bound to (TokenReview extra); undefined for an unbound token. */
+  readonly podName?: string;
 }
 
 export interface TokenCacheOptions {
