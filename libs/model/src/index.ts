@@ -73,3 +73,5 @@ export type {
 } from './world.js';
 export { MESH_PORTS, MESH_SSL_IDS, MESH_TLS_LABEL, MESH_TLS_LABEL_VALUE, MTLS_MODE_LABEL, isAgentProvidedSslId, meshServerName } from './mesh-names.js';
 export type { MtlsMode } from './mesh-names.js';
+export { APP_HEALTH_PREFIX, APP_PROBERS_ENV, appHealthPath } from './app-probes.js';
+export type { AppHttpHeader, AppProbe, AppProbeKind, AppProbers } from './app-probes.js';

@@ -4,11 +4,14 @@ import type { ApisixResources } from './apisix.js';
  * MeshConfig: what translate makes of a WorldState. Plain JSON values only (records with sorted keys, lists
  * sorted), so two equal configs encode to the same bytes.
  *
- * Traffic contract the resources assume (the agent and iptables rules provide it):
+ * Traffic contract the resources assume (the agent, the injected APISIX config and iptables provide it; the full
+ * scheme is docs/mesh-mtls.md):
  * - Outbound: the app's plain HTTP is intercepted into the sidecar (`scheme == http`); routes match the Host
- *   header against the destination Service's host forms.
- * - Inbound: peers arrive over mTLS (`scheme == https`), intercepted transparently so `server_port` is the original
- *   destination port; routes `in.<port>` send to the app on `127.0.0.1:<containerPort>`.
+ *   header against the destination Service's host forms; upstreams of meshed Services originate mTLS with the mesh
+ *   name as SNI/Host and the agent's client certificate (ssl `weft-outbound`).
+ * - Inbound: peers' mTLS arrives on MESH_PORTS.inboundTls with the mesh name, whose first label is the app port;
+ *   routes `in.<port>` send to the app on `127.0.0.1:<containerPort>`. Plaintext arrives on MESH_PORTS.inboundPlain
+ *   (PERMISSIVE: `in.plain.<port>`; STRICT: `in.plain` answers 403).
  */
 
 /** Why a route parent's condition is what it is (Gateway API v1 reasons). */

@@ -3,12 +3,13 @@
 // docs/mesh-mtls.md explains the scheme.
 
 /**
- * A Service port's mesh name, `<port>.<service>.<namespace>.svc.<clusterDomain>`: the SNI and Host the client
- * sidecar sends, the DNS SAN the server's SVID carries (granted by the CA only to pods the Service selects), and the
- * host the server's inbound route matches. Never resolved through DNS.
+ * A Service's mesh name for one target (container) port, `<targetPort>.<service>.<namespace>.svc.<clusterDomain>`:
+ * the SNI and Host the client sidecar sends, the DNS SAN the server's SVID carries (granted by the CA only to pods
+ * the Service selects, for the port the Service targets on that pod), and the host the server's inbound route
+ * matches by its first label. Never resolved through DNS.
  */
-export function meshServerName(service: string, namespace: string, port: number, clusterDomain: string): string {
-  return `${String(port)}.${service}.${namespace}.svc.${clusterDomain}`;
+export function meshServerName(service: string, namespace: string, targetPort: number, clusterDomain: string): string {
+  return `${String(targetPort)}.${service}.${namespace}.svc.${clusterDomain}`;
 }
 
 /** The ssl objects the agent writes beside a snapshot's resources (its SVID; the key never leaves the pod). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MESH_SSL_IDS } from '@weft/model';
 import { checkConsistency } from './consistency.js';
 import { mkClientSsl, mkGlobalRule, mkPluginConfig, mkResources, mkRoute, mkSsl, mkStreamRoute, mkUpstream } from './testing/builders.js';
 
@@ -37,6 +38,13 @@ describe('checkConsistency', () => {
       ['dangling_reference', 'upstreams', 'web', 'upstreams[web].tls.client_cert_id'],
     ]);
     expect(problems[0]?.message).toContain('"gone"');
+  });
+
+  it('accepts the agent’s own client certificate id without the ssl object, and only that id', () => {
+    const resources = mkResources({
+      upstreams: [mkUpstream('mesh', { scheme: 'https', tls: { client_cert_id: MESH_SSL_IDS.outbound } }), mkUpstream('other', { scheme: 'https', tls: { client_cert_id: 'weft-outbound-2' } })],
+    });
+    expect(checkConsistency(resources).map((p) => p.path)).toEqual(['upstreams[other].tls.client_cert_id']);
   });
 
   it('refuses a server certificate used as a client certificate', () => {

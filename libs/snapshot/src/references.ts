@@ -2,12 +2,13 @@
  * References between resources of one snapshot, one resource at a time, so that a whole snapshot (checkConsistency)
  * and a change to one (ContentState) are judged by the same rules with the same messages:
  *
- *   routes ──upstream_id──────────────▶ upstreams ──tls.client_cert_id──▶ ssls (type: client)
+ *   routes ──upstream_id──────────────▶ upstreams ──tls.client_cert_id──▶ ssls (type: client; not the agent's own, MESH_SSL_IDS)
  *     │  └─plugin_config_id──▶ plugin_configs
  *     └─plugins.traffic-split.rules[].weighted_upstreams[].upstream_id ──▶ upstreams
  *   stream_routes ──upstream_id──▶ upstreams
  *   plugin_configs, global_rules ──plugins.traffic-split…upstream_id──▶ upstreams
  */
+import { isAgentProvidedSslId } from '@weft/model';
 import type { ApisixKind } from '@weft/model';
 import type { SnapshotProblem } from './problems.js';
 
@@ -49,7 +50,8 @@ export function referencesOf(kind: ApisixKind, resource: unknown): readonly Refe
       break;
     case 'upstreams': {
       const tls = resource['tls'];
-      if (isRecord(tls)) add('ssls', 'tls.client_cert_id', tls['client_cert_id']);
+      // The agent writes its own SVID's ssl objects beside every snapshot (the key never leaves the pod).
+      if (isRecord(tls) && !(typeof tls['client_cert_id'] === 'string' && isAgentProvidedSslId(tls['client_cert_id']))) add('ssls', 'tls.client_cert_id', tls['client_cert_id']);
       break;
     }
     default:

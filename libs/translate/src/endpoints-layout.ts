@@ -36,7 +36,7 @@ export function endpointsLayout(steps: LayoutSteps, last: Layout, world: WorldSt
     const service = world.services.get(key);
     const old = last.serviceBundles.get(key);
     if (service === undefined || old === undefined) continue;
-    const bundle = steps.bundles.get(service, world.endpointSlices.get(key) ?? EMPTY, world.clusterDomain);
+    const bundle = steps.bundles.get(service, world.endpointSlices.get(key) ?? EMPTY, world.clusterDomain, world.pods);
     if (!sameList(bundle.upstreams.map((u) => u.id), old.upstreams.map((u) => u.id))) return undefined;
     serviceBundles.set(key, bundle);
     upstreamGroups.set(key, bundle.upstreams);

@@ -13,6 +13,7 @@
 export { createTranslator, translate } from './translator.js';
 export { isShortHost, resourcesForClient, routeForClient, SHORT_HOST_NAMESPACE_LABEL } from './client-view.js';
 export { resourceId, shortHash } from './ids.js';
+export { inboundPortsOf } from './inbound.js';
 export { FILTER_HANDLERS } from './filters/index.js';
 export { AUTHORIZATION_PLUGIN } from './authorization/authorization-index.js';
 export { authorizationFunction, luaLongString } from './authorization/lua.js';

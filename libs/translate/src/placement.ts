@@ -1,8 +1,8 @@
-import type { PodView, ServiceView, TranslateDiagnostic, WorldState } from '@weft/model';
+import type { NamespaceView, PodView, ServiceView, TranslateDiagnostic, WorldState } from '@weft/model';
 import type { AuthorizationIndex } from './authorization/authorization-index.js';
 import { compareStrings, shortHash } from './ids.js';
 import type { InboundResources } from './inbound.js';
-import { buildInbound, inboundPortsOf, inboundSignature } from './inbound.js';
+import { buildInbound, inboundPortsOf, inboundSignature, mtlsModeOf } from './inbound.js';
 import { sameList } from './services.js';
 
 const EMPTY: readonly never[] = [];
@@ -11,6 +11,8 @@ const NO_DIAGNOSTICS: TranslateDiagnostic[] = [];
 
 export interface Placement {
   readonly pods: WorldState['pods'];
+  /** Namespaces' labels choose the mTLS mode. */
+  readonly namespaces: WorldState['namespaces'];
   readonly authorizations: WorldState['meshAuthorizations'];
   readonly consumerKey: string;
   readonly scopes: ReadonlyMap<string, { readonly view: string; readonly inbound: InboundResources }>;
@@ -23,7 +25,7 @@ export interface Placement {
  * (its ports, and the MeshAuthorizations that select it, if any).
  */
 export class WorkloadPlacer {
-  private readonly podCache = new WeakMap<PodView, { services: readonly ServiceView[]; inbound: InboundResources; diagnostics: TranslateDiagnostic[] }>();
+  private readonly podCache = new WeakMap<PodView, { services: readonly ServiceView[]; namespace: NamespaceView | undefined; inbound: InboundResources; diagnostics: TranslateDiagnostic[] }>();
   private readonly inboundCache = new Map<string, InboundResources>();
   // Weak: authorized inbound config is rebuilt when a policy changes, and the old objects must not pile up here.
   private readonly scopeIds = new WeakMap<InboundResources, Map<string, string>>();
@@ -69,14 +71,17 @@ export class WorkloadPlacer {
       if (SETTLED_PHASES.has(pod.phase)) continue;
       const ns = pod.metadata.namespace;
       const nsServices = services.get(ns) ?? EMPTY;
+      const namespace = world.namespaces.get(ns);
       let cached = this.podCache.get(pod);
-      if (cached?.services !== nsServices) {
+      if (cached?.services !== nsServices || cached.namespace !== namespace) {
         const podDiagnostics: TranslateDiagnostic[] = [];
         const ports = inboundPortsOf(pod, nsServices, podDiagnostics);
-        const signature = inboundSignature(ports);
+        // Without inbound ports there is nothing to guard: every such pod keeps the one plain scope.
+        const mode = ports.length === 0 ? 'permissive' : mtlsModeOf(pod, namespace);
+        const signature = inboundSignature(ports, mode);
         let inbound = this.inboundCache.get(signature);
-        if (inbound === undefined) this.inboundCache.set(signature, (inbound = buildInbound(ports)));
-        cached = { services: nsServices, inbound, diagnostics: podDiagnostics.length === 0 ? NO_DIAGNOSTICS : podDiagnostics };
+        if (inbound === undefined) this.inboundCache.set(signature, (inbound = buildInbound(ports, mode)));
+        cached = { services: nsServices, namespace, inbound, diagnostics: podDiagnostics.length === 0 ? NO_DIAGNOSTICS : podDiagnostics };
         this.podCache.set(pod, cached);
       }
       if (cached.diagnostics.length > 0) diagnostics.push(...cached.diagnostics);
@@ -87,6 +92,6 @@ export class WorkloadPlacer {
       podKeys.push(podKey);
       assignments.push(scopeId);
     }
-    return { pods: world.pods, authorizations: authorization.source, consumerKey, scopes, workloads: this.workloadRecord(podKeys, assignments), diagnostics };
+    return { pods: world.pods, namespaces: world.namespaces, authorizations: authorization.source, consumerKey, scopes, workloads: this.workloadRecord(podKeys, assignments), diagnostics };
   }
 }

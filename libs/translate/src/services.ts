@@ -1,4 +1,5 @@
-import type { ApisixRoute, ApisixUpstream, EndpointSliceView, ServicePortView, ServiceView } from '@weft/model';
+import { MESH_SSL_IDS, MESH_TLS_LABEL, MESH_TLS_LABEL_VALUE, meshServerName } from '@weft/model';
+import type { ApisixRoute, ApisixScheme, ApisixUpstream, EndpointSliceView, PodView, ServicePortView, ServiceView } from '@weft/model';
 import { declaresTls, portProtocol } from './app-protocol.js';
 import { nodesFor } from './endpoints.js';
 import { serviceHosts, shortHostLabels } from './hosts.js';
@@ -36,20 +37,57 @@ function bundlePorts(service: ServiceView): ServicePortView[] {
   return service.type === 'ExternalName' && service.externalName !== undefined ? externalNamePorts(service) : httpPorts(service);
 }
 
-/** Upstreams of a Service: they change with its endpoints. */
-export function buildServiceUpstreams(service: ServiceView, slices: readonly EndpointSliceView[]): ApisixUpstream[] {
+/**
+ * Whether every endpoint of the Service is a pod with the sidecar (MESH_TLS_LABEL, set by the injector): only then
+ * do clients send mTLS. One endpoint outside the mesh (a rollout in progress, an opted-out pod) keeps the Service on
+ * plain HTTP, which the meshed pods' PERMISSIVE inbound accepts (Istio's auto-mTLS decides per endpoint; an APISIX
+ * upstream has one scheme).
+ */
+export function isMeshed(slices: readonly EndpointSliceView[], pods: ReadonlyMap<string, PodView>): boolean {
+  let any = false;
+  for (const slice of slices) {
+    for (const endpoint of slice.endpoints) {
+      const pod = endpoint.podKey === undefined ? undefined : pods.get(endpoint.podKey);
+      if (pod?.metadata.labels[MESH_TLS_LABEL] !== MESH_TLS_LABEL_VALUE) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
+/** The scheme of a meshed upstream: the sidecar originates TLS for HTTP and gRPC alike. */
+export function securedScheme(scheme: ApisixScheme): ApisixScheme {
+  return scheme === 'http' ? 'https' : scheme === 'grpc' ? 'grpcs' : scheme;
+}
+
+/**
+ * mTLS to the server sidecar (docs/mesh-mtls.md): SNI and Host = the mesh name of the endpoints' container port,
+ * which nginx verifies in the server's certificate (proxy_ssl_verify); the client certificate is the agent's own
+ * ssl object. Undefined when the endpoints disagree on the container port (no one name fits them all).
+ */
+function meshTls(service: ServiceView, nodes: readonly { readonly port?: number }[], clusterDomain: string): Partial<ApisixUpstream> | undefined {
+  const port = nodes[0]?.port;
+  if (port === undefined || nodes.some((n) => n.port !== port)) return undefined;
+  return {
+    pass_host: 'rewrite',
+    upstream_host: meshServerName(service.metadata.name, service.metadata.namespace, port, clusterDomain),
+    tls: { client_cert_id: MESH_SSL_IDS.outbound },
+  };
+}
+
+/** Upstreams of a Service: they change with its endpoints (and whether their pods are meshed). */
+export function buildServiceUpstreams(service: ServiceView, slices: readonly EndpointSliceView[], meshed: boolean, clusterDomain: string): ApisixUpstream[] {
   const { namespace, name } = service.metadata;
   const external = service.type === 'ExternalName' && service.externalName !== undefined;
-  return bundlePorts(service).map((port) => ({
-    id: upstreamId(namespace, name, port.port),
-    name: `${namespace}/${name}:${port.port}`,
-    type: 'roundrobin',
-    scheme: external && declaresTls(port.appProtocol, port.name) ? 'https' : portProtocol(port.appProtocol, port.name).scheme,
+  return bundlePorts(service).map((port): ApisixUpstream => {
+    const scheme = external && declaresTls(port.appProtocol, port.name) ? 'https' : portProtocol(port.appProtocol, port.name).scheme;
+    const base = { id: upstreamId(namespace, name, port.port), name: `${namespace}/${name}:${port.port}`, type: 'roundrobin' as const };
     // An ExternalName is reached by DNS name and expects its own name as Host (and, over TLS, as SNI).
-    ...(external
-      ? { nodes: [{ host: service.externalName ?? '', port: port.port, weight: 1 }], pass_host: 'node' as const }
-      : { nodes: nodesFor(service, port, slices), pass_host: 'pass' as const }),
-  }));
+    if (external) return { ...base, scheme, nodes: [{ host: service.externalName ?? '', port: port.port, weight: 1 }], pass_host: 'node' };
+    const nodes = nodesFor(service, port, slices);
+    const tls = meshed ? meshTls(service, nodes, clusterDomain) : undefined;
+    return tls === undefined ? { ...base, scheme, nodes, pass_host: 'pass' } : { ...base, scheme: securedScheme(scheme), nodes, ...tls };
+  });
 }
 
 /** Default routes of a Service: they depend on the Service alone, so endpoint churn leaves them untouched. */
@@ -82,11 +120,12 @@ function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): 
 /** Service bundles memoised on the identity of the Service view (routes) and of its slices (upstreams). */
 export class ServiceBundleCache {
   private readonly routes = new WeakMap<ServiceView, { domain: string } & Omit<ServiceBundle, 'upstreams'>>();
-  private readonly bundles = new WeakMap<ServiceView, { slices: readonly EndpointSliceView[]; domain: string; bundle: ServiceBundle }>();
+  private readonly bundles = new WeakMap<ServiceView, { slices: readonly EndpointSliceView[]; domain: string; meshed: boolean; bundle: ServiceBundle }>();
 
-  get(service: ServiceView, slices: readonly EndpointSliceView[], clusterDomain: string): ServiceBundle {
+  get(service: ServiceView, slices: readonly EndpointSliceView[], clusterDomain: string, pods: ReadonlyMap<string, PodView>): ServiceBundle {
     const hit = this.bundles.get(service);
-    if (hit !== undefined && hit.domain === clusterDomain && sameList(hit.slices, slices)) return hit.bundle;
+    const meshed = isMeshed(slices, pods);
+    if (hit !== undefined && hit.domain === clusterDomain && hit.meshed === meshed && sameList(hit.slices, slices)) return hit.bundle;
     let routes = this.routes.get(service);
     if (routes?.domain !== clusterDomain) {
       const defaultRoutes = buildDefaultRoutes(service, clusterDomain);
@@ -95,12 +134,12 @@ export class ServiceBundleCache {
       this.routes.set(service, routes);
     }
     const bundle = {
-      upstreams: buildServiceUpstreams(service, slices),
+      upstreams: buildServiceUpstreams(service, slices, meshed, clusterDomain),
       defaultRoutes: routes.defaultRoutes,
       defaultGroups: routes.defaultGroups,
       defaultAll: routes.defaultAll,
     };
-    this.bundles.set(service, { slices, domain: clusterDomain, bundle });
+    this.bundles.set(service, { slices, domain: clusterDomain, meshed, bundle });
     return bundle;
   }
 }

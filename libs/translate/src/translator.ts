@@ -22,7 +22,7 @@ import { routeDependencies } from './route-dependencies.js';
 import type { RouteView } from './route-dependencies.js';
 import { WorkloadPlacer } from './placement.js';
 import type { Placement } from './placement.js';
-import { sameList, ServiceBundleCache } from './services.js';
+import { sameList, securedScheme, ServiceBundleCache } from './services.js';
 import type { ServiceBundle } from './services.js';
 import { ListPatcher } from './list-patcher.js';
 import { sortStatuses, stabilize } from './route-edits.js';
@@ -94,7 +94,8 @@ export function createTranslator(): Translator {
     const upstream: ApisixUpstream = {
       ...base,
       id: variant.id,
-      ...(variant.scheme === undefined ? {} : { scheme: variant.scheme }),
+      // A meshed base keeps its mTLS: a GRPCRoute's grpc becomes grpcs there.
+      ...(variant.scheme === undefined ? {} : { scheme: base.tls === undefined ? variant.scheme : securedScheme(variant.scheme) }),
       ...(variant.retries === undefined ? {} : { retries: variant.retries }),
     };
     byId.set(variant.id, upstream);
@@ -141,7 +142,7 @@ export function createTranslator(): Translator {
     const upstreamGroups = new Map<string, readonly ApisixUpstream[]>();
     const serviceBundles = new Map<string, ServiceBundle>();
     for (const [key, service] of world.services) {
-      const bundle = bundles.get(service, world.endpointSlices.get(key) ?? EMPTY, world.clusterDomain);
+      const bundle = bundles.get(service, world.endpointSlices.get(key) ?? EMPTY, world.clusterDomain, world.pods);
       serviceBundles.set(key, bundle);
       upstreamGroups.set(key, bundle.upstreams);
     }
@@ -195,6 +196,7 @@ export function createTranslator(): Translator {
       placement === undefined ||
       grouped.changed ||
       placement.pods !== world.pods ||
+      placement.namespaces !== world.namespaces ||
       placement.consumerKey !== consumerKey ||
       placement.authorizations !== world.meshAuthorizations
     ) {

@@ -1,5 +1,5 @@
 import type { ApisixRoute, AuthorizationStatusResult, MeshAuthorizationView, PodView } from '@weft/model';
-import { compareStrings, resourceId, resourceName } from '../ids.js';
+import { compareStrings, resourceName } from '../ids.js';
 import type { InboundResources } from '../inbound.js';
 import { authorizationFunction } from './lua.js';
 import { compilePolicy, selects } from './policy.js';
@@ -77,9 +77,8 @@ export class AuthorizationIndex {
 function withRules(inbound: InboundResources, policies: readonly CompiledPolicy[], names: string): InboundResources {
   const keys = policies.map((p) => p.key);
   const rules: AllowRule[] = policies.flatMap((p) => p.rules);
-  const byId = new Map(inbound.ports.map((p) => [resourceId('in', p.port), p.port]));
   const routes = inbound.routes.map((route): ApisixRoute => {
-    const port = byId.get(route.id);
+    const port = inbound.routePorts.get(route.id);
     const applicable = rules.filter((r) => r.ports === undefined || (port !== undefined && r.ports.includes(port)));
     return {
       ...route,
