@@ -16,6 +16,8 @@ WEFT_DEBIAN_PACKAGES=(
   pcre2-utils:pcre2test     # translate: RegularExpression matches checked against the PCRE APISIX runs them with
   luajit:luajit             # translate: the generated MeshAuthorization Lua parsed and run by LuaJIT (APISIX's VM)
   lua-cjson:                # translate: the JSON decoder that Lua uses (as OpenResty's bundled cjson.safe)
+  nginx:nginx               # mesh-mtls-nginx e2e: the TLS directives APISIX's nginx runs for mesh mTLS, proven on real nginx
+  libnginx-mod-stream:      # mesh-mtls-nginx e2e: nginx's stream module with ssl_preread (the inbound 15006 dispatch)
 )
 
 fail() { # package step fix

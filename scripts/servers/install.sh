@@ -3,7 +3,7 @@
 # (scripts/servers/versions.env) and cached by version under $WEFT_CACHE_DIR (default: <repo>/.cache, git-ignored).
 # Idempotent: a tool whose cached binary answers --version with the pinned version is not rebuilt.
 #
-#   scripts/servers/install.sh [kube-apiserver|kubectl|etcd|nats-server|helm|gateway-api ...]   (default: all)
+#   scripts/servers/install.sh [kube-apiserver|kubectl|etcd|nats-server|helm|gateway-api|cert-manager ...]   (default: all)
 #
 # Prints `NAME=PATH` lines for what it provides; on failure names the tool, the step and how to fix it.
 set -euo pipefail
@@ -133,8 +133,27 @@ provide_gateway_api() { # the CRD YAML shipped inside the sigs.k8s.io/gateway-ap
   rm -rf "$dir"; mv "$tmp" "$dir"
 }
 
+provide_cert_manager() { # cert-manager's control loops (scripts/servers/cert-manager/main.go) and its CRDs
+  local v=$CERT_MANAGER_VERSION dir=$cache/cert-manager-v$CERT_MANAGER_VERSION log=$cache/cert-manager-build.log tmp src
+  if cached_ok "$dir/cert-manager-controller" "v$v" --version && [ -f "$dir/crds/cert-manager.io_certificaterequests.yaml" ]; then return; fi
+  need_go cert-manager
+  new_tmp cert-manager
+  echo "weft: building cert-manager v$v's controller from the Go module proxy (first time ~5 min, log: $log)" >&2
+  # cert-manager's own main (module .../controller-binary) is not on the proxy; main.go wires the published loops.
+  (cd "$here/cert-manager" && go build -trimpath -ldflags "-s -w -X github.com/cert-manager/cert-manager/pkg/util.AppVersion=v$v" -o "$tmp/cert-manager-controller" .) >"$log" 2>&1 \
+    || fail cert-manager "go build github.com/cert-manager/cert-manager@v$v (scripts/servers/cert-manager)" "check that the Go module proxy is reachable (GOPROXY=$(go env GOPROXY)); the module graph is scripts/servers/cert-manager/go.mod" "$log"
+  src=$(cd "$here/cert-manager" && go mod download -json "github.com/cert-manager/cert-manager@v$v" 2>>"$log" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p') \
+    || fail cert-manager "go mod download github.com/cert-manager/cert-manager@v$v" "check that the Go module proxy is reachable" "$log"
+  [ -f "$src/deploy/crds/cert-manager.io_certificaterequests.yaml" ] || fail cert-manager "find deploy/crds in $src" "check CERT_MANAGER_VERSION in scripts/servers/versions.env" "$log"
+  mkdir -p "$tmp/crds"
+  cp "$src"/deploy/crds/*.yaml "$tmp/crds/"
+  chmod -R u+w "$tmp"
+  rm -rf "$dir"; mv "$tmp" "$dir"
+  check_version cert-manager "$dir/cert-manager-controller" "v$v" --version
+}
+
 tools=("$@")
-[ ${#tools[@]} -eq 0 ] && tools=(kube-apiserver etcd nats-server helm gateway-api)
+[ ${#tools[@]} -eq 0 ] && tools=(kube-apiserver etcd nats-server helm gateway-api cert-manager)
 for t in "${tools[@]}"; do
   case $t in
     kube-apiserver|kubectl) provide_kube
@@ -146,6 +165,9 @@ for t in "${tools[@]}"; do
     nats-server) provide_nats; echo "nats-server=$cache/nats-server-v$NATS_SERVER_VERSION/nats-server" ;;
     helm) provide_helm; echo "helm=$cache/helm-v$HELM_VERSION/helm" ;;
     gateway-api) provide_gateway_api; echo "gateway-api=$cache/gateway-api-v$GATEWAY_API_VERSION" ;;
-    *) echo "weft: unknown tool '$t' (known: kube-apiserver kubectl etcd etcdctl nats-server helm gateway-api)" >&2; exit 2 ;;
+    cert-manager) provide_cert_manager
+      echo "cert-manager=$cache/cert-manager-v$CERT_MANAGER_VERSION/cert-manager-controller"
+      echo "cert-manager-crds=$cache/cert-manager-v$CERT_MANAGER_VERSION/crds" ;;
+    *) echo "weft: unknown tool '$t' (known: kube-apiserver kubectl etcd etcdctl nats-server helm gateway-api cert-manager)" >&2; exit 2 ;;
   esac
 done

@@ -1,12 +1,16 @@
 import { agentIdOf } from '@weft/bus';
+import { APP_HEALTH_PREFIX } from '@weft/model';
 import { configHelp, createLogger, createMetricsRegistry, startHealthServer } from '@weft/telemetry';
 import type { HealthServer } from '@weft/telemetry';
+import { appHealthHandler } from './app-probes/app-health.js';
 import { SnapshotApplier } from './applier.js';
 import { clientViewOf } from './client-view.js';
 import { agentConfig, readAgentConfig } from './config.js';
 import type { AgentConfig } from './config.js';
 import { startIdentity } from './identity/start-identity.js';
 import type { Identity } from './identity/start-identity.js';
+import { startMeshTls } from './mesh-tls/start-mesh-tls.js';
+import type { MeshTls } from './mesh-tls/start-mesh-tls.js';
 import { createAgentMetrics } from './metrics.js';
 import { runOffline } from './offline.js';
 import { runOnline } from './online.js';
@@ -58,6 +62,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
   let stores: ServingStores | undefined;
   let health: HealthServer | undefined;
   let identity: Identity | undefined;
+  let meshTls: MeshTls | undefined;
   try {
     const opened = await ServingStores.open({
       mode: config.store,
@@ -71,7 +76,10 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
     });
     stores = opened.stores;
     const clientView = clientViewOf(config.podNamespace);
-    const applier = new SnapshotApplier(opened.stores, { maxSnapshotBytes: config.maxSnapshotBytes, ...(clientView === undefined ? {} : { storeEntry: clientView }) });
+    // The agent's own ssl objects (its SVID) go into the stores beside each version the applier hands over.
+    meshTls = startMeshTls({ stores: opened.stores, store: config.store, stateDir: config.stateDir, trustBundleFile: config.trustBundleFile, podIps: config.podIps, ...(opened.restored === undefined ? {} : { restored: opened.restored }), log });
+    const meshTarget = meshTls.target;
+    const applier = new SnapshotApplier(meshTarget, { maxSnapshotBytes: config.maxSnapshotBytes, ...(clientView === undefined ? {} : { storeEntry: clientView }) });
     if (opened.restored !== undefined) {
       applier.restored(opened.restored.meta, opened.restored.state);
       metrics.appliedVersion.set(Number(opened.restored.meta.version));
@@ -83,6 +91,8 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
       host: config.healthHost,
       registry,
       readiness: () => (applier.served === undefined ? { ready: false, reason: 'no snapshot applied yet' } : { ready: true }),
+      // The app's own probes, which the injector pointed here (inbound interception would send them into mTLS).
+      prefixRoutes: { [APP_HEALTH_PREFIX]: appHealthHandler(config.appProbers, log.child({ part: 'app-probes' })) },
       extraJson: {
         '/debug/state': () => ({
           agent: agentId,
@@ -92,16 +102,18 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
           applyLatencyMs: applier.lastDurationMs,
           etcdRevision: servingStores.revision ?? null,
           identity: identity?.source.view() ?? null,
+          meshTls: meshTarget.view(),
         }),
       },
     });
     log.info({ etcd: stores.etcdEndpoint, health: health.url, store: config.store, mode: offline ? 'offline' : 'nats' }, 'listening');
     identity = await startIdentity(config, { log, registry });
     const svids = identity?.source;
+    if (svids !== undefined) meshTls.follow(svids);
     if (offline) {
       await runOffline({ path: config.snapshot, cluster: config.clusterId, applier, metrics, logger: log, signal: stop.signal });
     } else {
-      await runOnline({ config, agentId, applier, metrics, logger: log, signal: stop.signal, identityError: () => svids?.lastError ?? null });
+      await runOnline({ config, agentId, applier, metrics, logger: log, signal: stop.signal, identityError: () => svids?.lastError ?? null, ...(svids === undefined ? {} : { svids }) });
     }
     return AGENT_EXIT.ok;
   } catch (err) {
@@ -110,6 +122,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    meshTls?.close();
     await identity?.close();
     await health?.close();
     await stores?.close();

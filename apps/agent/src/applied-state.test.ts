@@ -66,4 +66,20 @@ describe('AppliedStateFile', () => {
     await expect(new AppliedStateFile(dir).load()).rejects.toThrow(LastAppliedError);
     expect(await new AppliedStateFile(join(dir, 'none')).load()).toBeUndefined();
   });
+  it('writes each journal line before save returns (a crashed process loses none), syncs on close and reopens after', async () => {
+    const file = new AppliedStateFile(dir, { syncDelayMs: 60_000 });
+    const state = ContentState.from({ resources: mkResources({ upstreams: [mkUpstream('web')], routes: [mkRoute('r0')] }), trustBundle: [] });
+    await file.save({ meta: metaOf('1', state), delta: undefined, contentJson: () => state.toJson() }, '1');
+    const first = state.update({ changes: { routes: { upserted: [mkRoute('r1')], deleted: [] } } });
+    await file.save({ meta: metaOf('2', state), delta: { baseVersion: '1', json: deltaJson(first) }, contentJson: () => state.toJson() }, '2');
+    // Read by another instance (a restarted process) while the sync is still far off: the line is there.
+    expect((await new AppliedStateFile(dir).load())?.meta.version).toBe('2');
+    await file.close();
+    const second = state.update({ changes: { routes: { upserted: [mkRoute('r2')], deleted: [] } } });
+    await file.save({ meta: metaOf('3', state), delta: { baseVersion: '2', json: deltaJson(second) }, contentJson: () => state.toJson() }, '3');
+    const loaded = await new AppliedStateFile(dir).load();
+    expect(loaded?.meta.version).toBe('3');
+    expect(loaded?.state.hash).toBe(state.hash);
+    await file.close();
+  });
 });

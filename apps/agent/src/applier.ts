@@ -30,6 +30,8 @@ export interface StoreUpdate {
   readonly changes: readonly StoreResource[] | undefined;
   /** Every resource of the state with its store value, for stores that write it whole (apisix.yaml). O(size). */
   all(): Iterable<StoreResource>;
+  /** The state's trust bundle (PEM roots), for the mesh TLS objects beside it; absent: unchanged. */
+  readonly trustBundle?: readonly string[];
 }
 
 /** What to keep on disk for a restart: the published content of the version now served. */
@@ -51,12 +53,18 @@ export interface ApplyTarget {
 }
 
 /**
- * Turns a validated resource into what the stores serve (e.g. a route specialised for this workload's namespace).
- * The hash and validation see the published resource; only the store values change. Return the resource itself for
- * no change.
+ * Turns a validated resource into what the stores serve (e.g. a route specialised for this workload's namespace);
+ * undefined: not served (absent from the stores). The hash and validation see the published resource; only the store
+ * values change. Return the resource itself for no change.
  */
-/** A validated resource → what the stores serve for it; undefined: not served (absent from the stores). */
-export type StoreEntryTransform = (kind: ApisixKind, resource: ApisixResource) => ApisixResource | undefined;
+export interface StoreEntryTransform {
+  (kind: ApisixKind, resource: ApisixResource): ApisixResource | undefined;
+  /**
+   * Optional: false when the transform returns the resource itself for this canonical JSON, known from the text
+   * alone; the applier then serves the JSON as it is without parsing it again.
+   */
+  readonly changes?: (kind: ApisixKind, json: string) => boolean;
+}
 
 export type ApplyOutcome =
   /** Served now. `durationMs`: from receipt to the stores applied; `persistMs`: keeping it on disk after that. */
@@ -253,7 +261,7 @@ export class SnapshotApplier {
     const { state } = this.#chain as Chain;
     const value = (kind: ApisixKind, json: string): string | undefined => {
       const transform = this.#storeEntry;
-      if (transform === undefined) return json;
+      if (transform === undefined || transform.changes?.(kind, json) === false) return json;
       const resource = parseJsonText(json) as ApisixResource;
       const stored = transform(kind, resource);
       return stored === resource ? json : stored === undefined ? undefined : canonicalJson(stored);
@@ -267,6 +275,7 @@ export class SnapshotApplier {
     return {
       meta,
       changes,
+      trustBundle: state.trustBundle,
       *all() {
         for (const kind of APISIX_KINDS) {
           for (const entry of state.entries(kind)) {

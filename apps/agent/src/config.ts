@@ -1,7 +1,9 @@
 import { agentIdOf } from '@weft/bus';
 import { ConfigError, entry, parseConfig, parsers } from '@weft/telemetry';
 import type { ConfigOf } from '@weft/telemetry';
+import { appProbesConfig } from './app-probes/config-entries.js';
 import { identityConfig, identityConfigProblems } from './identity/config-entries.js';
+import { meshTlsConfig } from './mesh-tls/config-entries.js';
 
 /**
  * Every setting of the agent. The pod identity comes from the downward API (the injector sets POD_NAME,
@@ -41,6 +43,14 @@ export const agentConfig = {
   natsCa: entry({ flag: 'nats-ca', env: 'WEFT_NATS_CA', default: '', description: 'PEM file of the CA that signs the NATS server certificate (enables TLS).', parse: parsers.string }),
   natsCert: entry({ flag: 'nats-cert', env: 'WEFT_NATS_CERT', default: '', description: 'PEM client certificate for NATS mutual TLS.', parse: parsers.string }),
   natsKey: entry({ flag: 'nats-key', env: 'WEFT_NATS_KEY', default: '', description: 'PEM client key for NATS mutual TLS.', parse: parsers.string }),
+  natsClientSvid: entry({
+    flag: 'nats-client-svid',
+    env: 'WEFT_NATS_CLIENT_SVID',
+    default: 'false',
+    description:
+      'Present the SVID (held in memory, from --ca-address) as NATS client certificate; each new connection takes the current one. Needs --ca-address; replaces --nats-cert/--nats-key.',
+    parse: parsers.boolean,
+  }),
   store: entry({
     flag: 'store',
     env: 'WEFT_STORE',
@@ -90,6 +100,10 @@ export const agentConfig = {
   logLevel: entry({ flag: 'log-level', env: 'WEFT_LOG_LEVEL', default: 'info', description: 'pino log level.', parse: parsers.logLevel }),
   // The SVID from the certificate service (off unless --ca-address is set).
   ...identityConfig,
+  // The SVID as APISIX ssl objects, and the trust bundle file APISIX's nginx reads.
+  ...meshTlsConfig,
+  // The app's kubelet probes, rewritten by the injector to the health port.
+  ...appProbesConfig,
 };
 
 export type AgentConfig = ConfigOf<typeof agentConfig>;
@@ -101,6 +115,7 @@ export type AgentConfig = ConfigOf<typeof agentConfig>;
 export function readAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): AgentConfig {
   const config = parseConfig(agentConfig, argv, env);
   const identityProblems = identityConfigProblems(config);
+  if (config.natsClientSvid && config.caAddress === '') identityProblems.push('--nats-client-svid needs --ca-address: the SVID comes from the certificate service');
   if (identityProblems.length > 0) throw new ConfigError(identityProblems);
   if (config.snapshot !== '') return config;
   if (config.podName === '' || config.podNamespace === '') {

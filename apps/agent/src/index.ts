@@ -2,10 +2,12 @@
 export { AGENT_EXIT, runAgent } from './agent.js';
 export { SnapshotApplier, summarize } from './applier.js';
 export { AppliedStateFile } from './applied-state.js';
+export { clientViewOf } from './client-view.js';
 export { agentConfig } from './config.js';
 export { CaClient, CaRequestError, checkAnswer, startIdentity, SvidSource } from './identity/index.js';
 export { LastAppliedError, LastAppliedFile } from './last-applied.js';
 export { createAgentMetrics } from './metrics.js';
+export { AGENT_NODE_FLAGS } from './node-flags.js';
 export { REVISION_BLOCK, RevisionReservation } from './revision-reservation.js';
 export { ServingStores } from './serving.js';
 export { ScopeFollower } from './scope-follower.js';

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectBus, ConnectError } from '@weft/bus';
-import type { AgentStatus, Bus, BusTlsOptions } from '@weft/bus';
+import type { AgentStatus, Bus } from '@weft/bus';
 import type { Logger } from '@weft/telemetry';
 import type { SnapshotApplier } from './applier.js';
 import type { AgentConfig } from './config.js';
+import type { SvidSource } from './identity/svid-source.js';
 import type { AgentMetrics } from './metrics.js';
+import { natsIdentityOptions } from './nats-identity.js';
 import { ScopeFollower } from './scope-follower.js';
 import { StatusReporter } from './status-reporter.js';
 
@@ -18,21 +20,34 @@ export interface OnlineOptions {
   readonly signal: AbortSignal;
   /** Why the SVID cannot be obtained or rotated, reported in the status when nothing else went wrong. */
   readonly identityError?: () => string | null;
+  /** The agent's SVID, presented to NATS with --nats-client-svid. */
+  readonly svids?: SvidSource;
 }
 
-function tlsOf(config: AgentConfig): BusTlsOptions | undefined {
-  if (config.natsCa === '' && config.natsCert === '') return undefined;
-  return {
-    ...(config.natsCa === '' ? {} : { caFile: config.natsCa }),
-    ...(config.natsCert === '' ? {} : { certFile: config.natsCert }),
-    ...(config.natsKey === '' ? {} : { keyFile: config.natsKey }),
-  };
+/** Waits for the first SVID (NATS refuses a connection without it); false when `signal` aborts first. */
+async function svidReady(svids: SvidSource, signal: AbortSignal): Promise<boolean> {
+  if (svids.current !== undefined) return true;
+  return new Promise((resolve) => {
+    const done = (ready: boolean): void => {
+      unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+      resolve(ready);
+    };
+    const onAbort = (): void => {
+      done(false);
+    };
+    const unsubscribe = svids.onSvid(() => {
+      done(true);
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Connects to NATS, retrying with growing pauses until it answers; undefined when `signal` aborts first. */
 async function connectWithRetry(options: OnlineOptions): Promise<Bus | undefined> {
   const { config, logger, signal } = options;
-  const tls = tlsOf(config);
+  if (config.natsClientSvid && options.svids !== undefined && !(await svidReady(options.svids, signal))) return undefined;
+  const identity = await natsIdentityOptions(config, options.svids);
   let waitMs = 250;
   while (!signal.aborted) {
     try {
@@ -42,7 +57,7 @@ async function connectWithRetry(options: OnlineOptions): Promise<Bus | undefined
         name: options.agentId,
         logger: logger.child({ part: 'bus' }),
         reconnectWaitMs: 250,
-        ...(tls === undefined ? {} : { tls }),
+        ...identity,
       });
     } catch (err) {
       if (!(err instanceof ConnectError)) throw err;

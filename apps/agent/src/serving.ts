@@ -116,6 +116,9 @@ export class ServingStores implements ApplyTarget {
 
   async close(): Promise<void> {
     await this.#server?.close();
+    await this.#lastApplied.close().catch((err: unknown) => {
+      this.#log.warn({ err, path: this.#lastApplied.journalPath }, 'could not sync the applied-state journal');
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import type { ConfigOf } from '@weft/telemetry';
 import { certificateConfig } from './certificates/config-entries.js';
 import { injectionConfig } from './injection/config-entries.js';
 import { leaderElectionConfig } from './leadership/config-entries.js';
+import { natsAuthConfig } from './nats-auth/config-entries.js';
 
 /** Every setting of the control plane: flag, environment variable, default, purpose. */
 export const controlPlaneConfig = {
@@ -103,6 +104,8 @@ export const controlPlaneConfig = {
   ...certificateConfig,
   // Leader election among replicas (on by default for the Kubernetes source).
   ...leaderElectionConfig,
+  // NATS TLS, the service user, and the auth callout answered for agents (off unless an issuer seed is given).
+  ...natsAuthConfig,
 };
 
 export type ControlPlaneConfig = ConfigOf<typeof controlPlaneConfig>;

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentTracker, connectBus, ConnectError } from '@weft/bus';
-import type { Bus } from '@weft/bus';
+import type { AuthResponder, Bus } from '@weft/bus';
 import { createTranslator } from '@weft/translate';
 import { ConfigError, configHelp, createLogger, createMetricsRegistry, parseConfig, startHealthServer } from '@weft/telemetry';
 import type { Logger, Readiness } from '@weft/telemetry';
@@ -12,10 +12,13 @@ import { Leadership } from './leadership/leadership.js';
 import { pipelineHandlers } from './leadership/pipeline-handlers.js';
 import { createWorldInput } from './world-source.js';
 import { launchCertificateService } from './certificates/from-config.js';
+import { meshNameGrants } from './certificates/mesh-name-grants.js';
 import { checkInjectionConfig, launchInjection } from './injection/start-injection.js';
+import { natsTlsOf, natsUserOf, startNatsAuth } from './nats-auth/start-nats-auth.js';
 
 /** Connects to NATS, retrying until it answers or `signal` aborts; every failure says where it tried and what to do. */
 async function connectWithRetry(config: ControlPlaneConfig, log: Logger, signal: AbortSignal): Promise<Bus> {
+  const tls = natsTlsOf(config);
   let waitMs = 250;
   for (;;) {
     try {
@@ -24,6 +27,8 @@ async function connectWithRetry(config: ControlPlaneConfig, log: Logger, signal:
         cluster: config.clusterId,
         name: 'weft-control-plane',
         logger: log.child({ part: 'bus' }),
+        ...(tls === undefined ? {} : { tls }),
+        ...natsUserOf(config),
       });
     } catch (err) {
       if (!(err instanceof ConnectError)) throw err;
@@ -78,16 +83,28 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
   process.once('SIGINT', onSignal);
   // The certificate service runs beside the pipeline and before NATS answers: agents need their SVIDs either way.
   const certificatesStop = new AbortController();
-  const certificates = launchCertificateService(config, { log, registry, signal: certificatesStop.signal });
+  // It grants each pod the mesh names of the Services that select it, from the pipeline's current world.
+  const certificates = launchCertificateService(config, { log, registry, signal: certificatesStop.signal, grantDnsNames: meshNameGrants(() => pipeline?.world) });
+  // The trust bundle travels in every scope's snapshot (agents verify peers with it); once the CA is loaded, the
+  // latest translation is published again with it.
+  let trustRoots: readonly string[] = [];
+  void certificates.then((service) => {
+    if (service === undefined) return;
+    trustRoots = service.trustBundle.roots.map((root) => root.pem);
+    void pipeline?.publishLatest('trust bundle loaded');
+  }, () => undefined);
   // The injection webhook too (when --webhook-listen is set): pods are admitted whether NATS answers or not.
   const injection = launchInjection(config, { log, registry });
 
   let bus: Bus | undefined;
+  let natsAuth: AuthResponder | undefined;
   const input = createWorldInput(config, log.child({ part: 'source' }));
   try {
     const elected = new Leadership(config, env, input.http, registry, log.child({ part: 'leader' }));
     leadership = elected;
     bus = await connectWithRetry(config, log, stop.signal);
+    // Agents' connections are decided from the last translation, which every replica makes.
+    natsAuth = await startNatsAuth(config, { log, registry, source: { get world() { return pipeline?.world; }, get mesh() { return pipeline?.mesh; } } });
     await bus.ensureStreams();
     let publisher = bus.createPublisher();
     const connected = bus;
@@ -101,10 +118,12 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
         publishScope: (scope, full, delta) => publisher.publishScope(scope, full, delta),
         publishAssignment: (agent, scope) => connected.publishAssignment(agent, scope),
         deleteAssignment: (agent) => connected.deleteAssignment(agent),
+        readAssignments: () => connected.readAssignments(),
+        storeAssignment: (agent, scope) => connected.storeAssignment(agent, scope),
       },
       ...(input.statusWriter === undefined ? {} : { statusWriter: input.statusWriter }),
       isLeader: () => elected.isLeader(),
-      trustBundle: () => [],
+      trustBundle: () => trustRoots,
     });
     pipeline = activePipeline;
     elected.start(
@@ -159,6 +178,7 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
     certificatesStop.abort();
     await (await certificates)?.close();
     await injection.close();
+    await natsAuth?.close();
     await bus?.close();
     await health.close();
   }

@@ -14,7 +14,19 @@ export interface MeshPublisher {
   publishScope(scope: string, full: FullState, delta?: DeltaState): Promise<PublishResult>;
   publishAssignment(agentId: string, scope: string): Promise<unknown>;
   deleteAssignment(agentId: string): Promise<unknown>;
+  /** Every stored assignment: read once per leadership, so only differences are written (see `assign`). */
+  readAssignments?(): Promise<ReadonlyMap<string, string>>;
+  /** Writes an assignment without reading the stored one (used once the table is known). */
+  storeAssignment?(agentId: string, scope: string): Promise<unknown>;
 }
+
+interface AssignmentTask {
+  readonly agent: string;
+  run(): Promise<void>;
+}
+
+/** Assignment writes in flight at once: JetStream acks each, so one at a time costs a round trip per pod. */
+const ASSIGNMENT_WINDOW = 256;
 
 export interface MeshPipelineOptions {
   readonly log: Logger;
@@ -69,6 +81,8 @@ export class MeshPipeline {
   /** The last published version of each scope: the next is cut as a delta from it, in O(change). */
   private readonly published = new PublishedScopes();
   private readonly assigned = new Map<string, string>();
+  /** Whether `assigned` holds the stream's table (read once per leadership), so writes need no read each. */
+  private assignedKnown = false;
   /** What the last complete assignment was made from (see `assign`). */
   private assignedFor: { readonly workloads: MeshConfig['workloads']; readonly scopes: number } | undefined;
   private lastRun: PipelineRun | undefined;
@@ -96,6 +110,11 @@ export class MeshPipeline {
 
   get mesh(): MeshConfig | undefined {
     return this.lastMesh;
+  }
+
+  /** The world of the last translation (the CA grants mesh names from it); undefined before the first pass. */
+  get world(): WorldState | undefined {
+    return this.lastWorld;
   }
 
   /** Versions published so far, per scope. */
@@ -126,6 +145,7 @@ export class MeshPipeline {
     return this.serial(() => {
       this.published.clear();
       this.assigned.clear();
+      this.assignedKnown = false;
       return Promise.resolve();
     });
   }
@@ -252,36 +272,81 @@ export class MeshPipeline {
     const basis = { workloads: mesh.workloads, scopes: this.published.generation };
     if (this.assignedFor?.workloads === basis.workloads && this.assignedFor.scopes === basis.scopes) return;
     this.assignedFor = undefined;
-    let complete = true;
+    await this.loadAssigned();
+    const { publisher, log } = this.options;
     const wanted = new Map<string, string>();
     for (const [workload, scope] of Object.entries(mesh.workloads)) {
       const [ns = '', pod = ''] = workload.split('/');
       if (!this.published.has(scope)) continue; // its scope failed validation or publishing: keep the old one
       wanted.set(agentIdOf(ns, pod), scope);
     }
+    const store = this.assignedKnown && publisher.storeAssignment !== undefined ? publisher.storeAssignment.bind(publisher) : publisher.publishAssignment.bind(publisher);
+    const writes: AssignmentTask[] = [];
     for (const [agent, scope] of wanted) {
-      if (!this.leading()) return;
       if (this.assigned.get(agent) === scope) continue;
-      try {
-        await this.options.publisher.publishAssignment(agent, scope);
-        this.assigned.set(agent, scope);
-      } catch (err) {
-        complete = false;
-        this.options.log.error({ agent, scope, err: (err as Error).message }, 'publishing an assignment failed');
-      }
+      writes.push({
+        agent,
+        run: async () => {
+          await store(agent, scope);
+          this.assigned.set(agent, scope);
+        },
+      });
     }
-    for (const agent of [...this.assigned.keys()]) {
-      if (!this.leading()) return;
+    let complete = await this.inWindow(writes, (agent, err) => {
+      log.error({ agent, err: err.message }, 'publishing an assignment failed');
+    });
+    if (!this.leading()) return;
+    const removals: AssignmentTask[] = [];
+    for (const agent of this.assigned.keys()) {
       if (wanted.has(agent)) continue;
-      try {
-        await this.options.publisher.deleteAssignment(agent);
-        this.assigned.delete(agent);
-      } catch (err) {
-        complete = false;
-        this.options.log.warn({ agent, err: (err as Error).message }, 'removing an assignment failed');
-      }
+      removals.push({
+        agent,
+        run: async () => {
+          await publisher.deleteAssignment(agent);
+          this.assigned.delete(agent);
+        },
+      });
     }
-    if (complete) this.assignedFor = basis;
+    complete =
+      (await this.inWindow(removals, (agent, err) => {
+        log.warn({ agent, err: err.message }, 'removing an assignment failed');
+      })) && complete;
+    if (complete && this.leading()) this.assignedFor = basis;
+  }
+
+  /** Seeds `assigned` with the stored table once per leadership; on failure each write reads for itself instead. */
+  private async loadAssigned(): Promise<void> {
+    const { publisher } = this.options;
+    if (this.assignedKnown || publisher.readAssignments === undefined) return;
+    try {
+      const table = await publisher.readAssignments();
+      for (const [agent, scope] of table) if (!this.assigned.has(agent)) this.assigned.set(agent, scope);
+      this.assignedKnown = true;
+    } catch (err) {
+      this.options.log.warn({ err: (err as Error).message }, 'reading the stored assignments failed; writing each with a read first');
+    }
+  }
+
+  /**
+   * Runs `tasks` with at most ASSIGNMENT_WINDOW in flight, stopping to start new ones when leadership is lost.
+   * Returns whether every task ran and succeeded; `failed` hears of each failure.
+   */
+  private async inWindow(tasks: readonly AssignmentTask[], failed: (agent: string, err: Error) => void): Promise<boolean> {
+    let next = 0;
+    let failures = 0;
+    const worker = async (): Promise<void> => {
+      while (next < tasks.length && this.leading()) {
+        const task = tasks[next++] as AssignmentTask;
+        try {
+          await task.run();
+        } catch (err) {
+          failures++;
+          failed(task.agent, err as Error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ASSIGNMENT_WINDOW, tasks.length) }, worker));
+    return failures === 0 && next >= tasks.length;
   }
 
   private async writeStatus(mesh: MeshConfig): Promise<StatusWriteResult | undefined> {

@@ -1,4 +1,5 @@
 import { ConfigError, configHelp, entry, parseConfig, parsers } from '@weft/telemetry';
+import { runCheck } from './check/run-check.js';
 import { renderManifests, RenderError } from './render.js';
 import { runStatus } from './status.js';
 
@@ -20,6 +21,7 @@ const USAGE = `weftctl — inspect and debug a Weft mesh
 Commands:
   render   Print the APISIX config a folder of manifests translates into (the control plane's own translate).
   status   Every agent: its scope, applied version, in sync or stale, last error (like istioctl proxy-status).
+  check    Checks an install: CRDs, injection webhook, CA, leader Lease, NATS (like istioctl verify-install).
 
 Run 'weftctl <command> --help' for its flags.
 `;
@@ -33,6 +35,7 @@ export async function runWeftctl(argv: readonly string[], io: Io): Promise<numbe
   }
   if (command === 'render') return runRender(rest, io);
   if (command === 'status') return runStatus(rest, io);
+  if (command === 'check') return runCheck(rest, io);
   io.err(`weftctl: unknown command "${command}"\n\n${USAGE}`);
   return 2;
 }

@@ -4,8 +4,11 @@
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { AgentAssignment, AppliedReport, ChildReport, CpuReport, StartCommand } from './protocol.js';
+import { join } from 'node:path';
+import type { AgentAssignment, AppliedReport, ChildReport, CpuReport, ProfileCommand, StartCommand } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('./agent-worker.ts', import.meta.url));
 
@@ -24,10 +27,13 @@ export interface AgentPoolOptions {
 export class AgentPool implements AsyncDisposable {
   readonly applied: AppliedReport[] = [];
   #cpu: CpuReport[] = [];
+  #profiles: (string | undefined)[] = [];
   readonly rejected: string[] = [];
   readonly #children: ChildProcess[] = [];
   readonly #listeners = new Set<() => void>();
   #failure: Error | undefined;
+  /** The agents' state folders, one per agent inside; removed on close. */
+  readonly #stateRoot = mkdtempSync(join(tmpdir(), 'weft-bench-agents-'));
 
   private constructor() {}
 
@@ -59,6 +65,7 @@ export class AgentPool implements AsyncDisposable {
         cluster: options.cluster,
         agents: share,
         maxSnapshotBytes: options.maxSnapshotBytes,
+        stateRoot: pool.#stateRoot,
       };
       child.send(command);
     }
@@ -72,6 +79,7 @@ export class AgentPool implements AsyncDisposable {
   #take(message: ChildReport): void {
     if (message.type === 'applied') this.applied.push(message);
     else if (message.type === 'cpu') this.#cpu.push(message);
+    else if (message.type === 'profile') this.#profiles.push(message.path);
     else if (message.type === 'rejected') this.rejected.push(`${message.agent} ${message.scope}@${message.version ?? '?'}: ${message.error}`);
     else if (message.type === 'failed') this.#failure ??= new AgentPoolError(message.error);
   }
@@ -110,6 +118,25 @@ export class AgentPool implements AsyncDisposable {
     return { cpuMs: this.#cpu.reduce((n, r) => n + r.cpuMs, 0), rssBytes: this.#cpu.reduce((n, r) => n + r.rssBytes, 0) };
   }
 
+  /** Starts the CPU profiler in every agent process. */
+  async startProfiles(): Promise<void> {
+    await this.#profileCommand(() => ({ type: 'profile-start' }));
+  }
+
+  /** Stops the agent processes' profilers; each writes `dir/agents-<pid>.cpuprofile`. Returns the files. */
+  async stopProfiles(dir: string): Promise<string[]> {
+    const written = await this.#profileCommand((child) => ({ type: 'profile-stop', path: join(dir, `agents-${String(child.pid)}.cpuprofile`) }));
+    return written.filter((p): p is string => p !== undefined);
+  }
+
+  async #profileCommand(command: (child: ChildProcess) => ProfileCommand): Promise<(string | undefined)[]> {
+    this.#profiles = [];
+    const live = this.#children.filter((c) => c.connected);
+    for (const child of live) child.send(command(child));
+    await this.until('the profilers of every agent process', () => this.#profiles.length >= live.length, 60_000);
+    return this.#profiles;
+  }
+
   /** Applied reports of a given version per scope (the versions one change published). */
   appliedOf(versions: ReadonlyMap<string, string>): AppliedReport[] {
     return this.applied.filter((r) => versions.get(r.scope) === r.version);
@@ -136,6 +163,7 @@ export class AgentPool implements AsyncDisposable {
         }),
     );
     await Promise.all(exits);
+    rmSync(this.#stateRoot, { recursive: true, force: true });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

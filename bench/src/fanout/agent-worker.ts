@@ -1,20 +1,31 @@
 /**
- * A child process holding many agents: each agent has its own NATS connection and runs the agent's own
- * ScopeFollower and SnapshotApplier (into an in-memory target: no etcd or apisix.yaml writes), and reports each
- * version it handled to the parent, with the bytes and times the follower's hook gives. Ends when the parent
- * disconnects or says so.
+ * A child process holding many agents. Each does what a deployed agent does for every version, with the agent's own
+ * parts: its own NATS connection, ScopeFollower and SnapshotApplier serving its namespace's client view into its own
+ * ServingStores (the etcd v3 store and API on a loopback port, the applied state kept in its own state folder), a
+ * StatusReporter publishing its status after each version, and an info log line per version (to /dev/null). The
+ * agents of one process share one metrics registry. Each version handled is reported to the parent with the bytes
+ * and times the follower's hook gives. Ends when the parent disconnects or says so.
  */
-import type { Bus } from '@weft/bus';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentStatus, Bus } from '@weft/bus';
 import { connectBus } from '@weft/bus';
-import { ScopeFollower, SnapshotApplier } from '@weft/agent';
-import type { ApplyTarget } from '@weft/agent';
-import { createLogger } from '@weft/telemetry';
-import type { AgentAssignment, ChildReport, CpuCommand, StartCommand } from './protocol.js';
+import { clientViewOf, createAgentMetrics, ScopeFollower, ServingStores, SnapshotApplier, StatusReporter } from '@weft/agent';
+import { createLogger, createMetricsRegistry } from '@weft/telemetry';
+import type { AgentAssignment, ChildReport, CpuCommand, ProfileCommand, StartCommand } from './protocol.js';
 import { wallNow } from './protocol.js';
+import { startProfile, stopProfile } from './worker-profiler.js';
+
+/** The agent's default --status-interval. */
+const STATUS_INTERVAL_MS = 10_000;
 
 const buses: Bus[] = [];
 const followers: ScopeFollower[] = [];
-const logger = createLogger({ component: 'bench-agent', level: 'silent' });
+const stores: ServingStores[] = [];
+const stopping = new AbortController();
+// Info level, as an agent runs by default; the lines go nowhere, their cost stays.
+const logger = createLogger({ component: 'agent', level: 'info', destination: createWriteStream('/dev/null') });
+const metrics = createAgentMetrics(createMetricsRegistry({ component: 'agent' }));
 
 /** Reports go to the parent in batches, one IPC write per turn of the event loop, not one per agent and version. */
 let batch: ChildReport[] = [];
@@ -31,22 +42,49 @@ function flush(): void {
   process.send?.(messages);
 }
 
-/** The config store of a bench agent: takes every update and keeps nothing (the applier holds the scope). */
-const memoryTarget: ApplyTarget = {
-  apply: () => Promise.resolve(),
-  persist: () => Promise.resolve(),
-};
-
 async function follow(command: StartCommand, agent: AgentAssignment): Promise<void> {
+  const log = logger.child({ agent: agent.agent });
   const bus = await connectBus({ servers: command.natsUrl, cluster: command.cluster, name: agent.agent, timeoutMs: 30_000 });
   buses.push(bus);
-  const applier = new SnapshotApplier(memoryTarget, { maxSnapshotBytes: command.maxSnapshotBytes });
+  const opened = await ServingStores.open({
+    mode: 'etcd',
+    etcdHost: '127.0.0.1',
+    etcdPort: 0,
+    apisixYaml: '',
+    stateDir: join(command.stateRoot, agent.agent),
+    maxSnapshotBytes: command.maxSnapshotBytes,
+    keepLastApplied: true,
+    logger: log,
+  });
+  stores.push(opened.stores);
+  const clientView = clientViewOf(agent.namespace);
+  const applier = new SnapshotApplier(opened.stores, { maxSnapshotBytes: command.maxSnapshotBytes, ...(clientView === undefined ? {} : { storeEntry: clientView }) });
+  const reporter = new StatusReporter({
+    current: (): AgentStatus => ({
+      agent: agent.agent,
+      scope: agent.scope,
+      appliedVersion: applier.served?.version ?? null,
+      hash: applier.served?.hash ?? null,
+      applyLatencyMs: applier.lastDurationMs,
+      lastError: applier.lastError,
+      at: new Date().toISOString(),
+    }),
+    send: (status) => bus.reportStatus(status),
+    intervalMs: STATUS_INTERVAL_MS,
+    onResult: (ok) => {
+      metrics.statusReports.inc({ result: ok ? 'ok' : 'failed' });
+    },
+    logger: log,
+  });
+  void reporter.run(stopping.signal);
   const subscribedAt = wallNow();
   const follower = new ScopeFollower({
     bus,
     applier,
-    logger,
+    logger: log,
+    metrics,
     onOutcome: (outcome, handled) => {
+      reporter.trigger();
       if (outcome.type === 'applied') {
         report({
           type: 'applied',
@@ -57,7 +95,8 @@ async function follow(command: StartCommand, agent: AgentAssignment): Promise<vo
           bytes: handled.bytes,
           subscribedAt,
           receivedAt: handled.receivedAt,
-          appliedAt: handled.handledAt,
+          appliedAt: handled.receivedAt + outcome.durationMs,
+          handledAt: handled.handledAt,
         });
       } else if (outcome.type === 'rejected') {
         report({ type: 'rejected', agent: agent.agent, scope: agent.scope, version: outcome.version, error: outcome.error });
@@ -79,14 +118,29 @@ async function start(command: StartCommand): Promise<void> {
 
 async function stop(code: number): Promise<never> {
   flush();
+  stopping.abort();
   await Promise.allSettled(followers.map((f) => f.stop()));
   await Promise.allSettled(buses.map((b) => b.close()));
+  await Promise.allSettled(stores.map((s) => s.close()));
   process.exit(code);
 }
 
-process.on('message', (message: StartCommand | CpuCommand | { readonly type: 'stop' }) => {
+process.on('message', (message: StartCommand | CpuCommand | ProfileCommand | { readonly type: 'stop' }) => {
   if (message.type === 'stop') {
     void stop(0);
+    return;
+  }
+  if (message.type === 'profile-start' || message.type === 'profile-stop') {
+    const done = message.type === 'profile-start' ? startProfile().then(() => undefined) : stopProfile(message.path);
+    done.then(
+      (path) => {
+        report({ type: 'profile', path });
+        flush();
+      },
+      (err: unknown) => {
+        report({ type: 'failed', error: `profiler: ${(err as Error).message}` });
+      },
+    );
     return;
   }
   if (message.type === 'cpu') {

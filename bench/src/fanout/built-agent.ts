@@ -45,6 +45,12 @@ export interface ProcessMemory {
   /** Resident set now (VmRSS) and at its peak (VmHWM), MiB. */
   readonly rssMb: number;
   readonly peakRssMb: number;
+  /**
+   * The resident set now split into the process's own memory (RssAnon: heap, Buffers, code V8 compiled) and pages of
+   * files it maps (RssFile: mostly the node binary's code, shared by every process running the same binary), MiB.
+   */
+  readonly anonMb: number;
+  readonly fileMb: number;
 }
 
 export class BuiltAgent implements AsyncDisposable {
@@ -114,7 +120,7 @@ export class BuiltAgent implements AsyncDisposable {
   memory(): ProcessMemory {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
     const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-    return { rssMb: round(kb('VmRSS') / 1024), peakRssMb: round(kb('VmHWM') / 1024) };
+    return { rssMb: round(kb('VmRSS') / 1024), peakRssMb: round(kb('VmHWM') / 1024), anonMb: round(kb('RssAnon') / 1024), fileMb: round(kb('RssFile') / 1024) };
   }
 
   /** The agent's /metrics text. */

@@ -8,8 +8,10 @@ export interface ChangeFigures {
   readonly what: string;
   readonly scopesPublished: number;
   readonly agents: number;
-  /** Change made → agent applied (edit, world rebuild, translate, publish of every scope, delivery, apply). */
+  /** Change made → the agent's config store serves it (edit, world rebuild, translate, publish of every scope, delivery, apply). */
   readonly endToEndMs: Distribution;
+  /** Change made → the agent also kept it on disk (its applied-state journal) and moved on. */
+  readonly persistedMs: Distribution;
   /** Change made → the agent's scope published. */
   readonly publishedMs: Distribution;
   /** Scope published → the agent received it (NATS and the bus's reading). */
@@ -41,6 +43,7 @@ export function changeFigures(what: string, pass: PassResult, reports: readonly 
     scopesPublished: pass.versions.size,
     agents: reports.length,
     endToEndMs: distribution(reports.map((r) => r.appliedAt - pass.startedAt)),
+    persistedMs: distribution(reports.map((r) => r.handledAt - pass.startedAt)),
     publishedMs: distribution(reports.map((r) => (pass.publishedAt.get(r.scope) ?? pass.startedAt) - pass.startedAt)),
     deliveryMs: distribution(reports.map((r) => r.receivedAt - (pass.publishedAt.get(r.scope) ?? pass.startedAt))),
     applyMs: distribution(reports.map((r) => r.appliedAt - r.receivedAt)),

@@ -2,6 +2,7 @@
  * The fan-out measure: the whole mesh published by the pipeline, N agents spread round-robin over its scopes in P
  * processes, then HTTPRoute edits and one single-endpoint change, each timed until every agent applied it.
  */
+import { mkdir } from 'node:fs/promises';
 import type { Bus } from '@weft/bus';
 import { AgentPool } from './agent-pool.js';
 import { appliedByAll, changeFigures } from './change-figures.js';
@@ -46,7 +47,10 @@ export async function runFanout(bus: Bus, nats: NatsProcess, options: FanoutOpti
   const scopes = pipeline.scopes;
   log(`fan-out mesh: ${options.fanoutServices} Services, ${scopes.length} scopes published in ${round(initialPublishMs)} ms`);
 
-  const agents = Array.from({ length: options.agents }, (_, i) => ({ agent: `bench-agent-${i}`, scope: scopes[i % scopes.length] ?? '' }));
+  const agents = Array.from({ length: options.agents }, (_, i) => {
+    const scope = scopes[i % scopes.length] ?? '';
+    return { agent: `bench-agent-${i}`, scope, namespace: pipeline.namespaceOf(scope) };
+  });
   const agentScopes = new Map(agents.map((a) => [a.agent, a.scope]));
   const started = performance.now();
   await using pool = await AgentPool.start({
@@ -81,10 +85,16 @@ export async function runFanout(bus: Bus, nats: NatsProcess, options: FanoutOpti
     warmupRouteChanges.push({ what: figures.what, endToEndMs: figures.endToEndMs });
   }
   const routeChanges: ChangeFigures[] = [];
+  if (options.profileDir !== undefined) await pool.startProfiles();
   for (let i = 0; i < options.routeChanges; i++) {
     const figures = await measure(() => `HTTPRoute ${mesh.editRoute()} edited`);
     log(`route edit ${i + 1}: ${figures.scopesPublished} scopes, p50 ${figures.endToEndMs.p50} ms, p99 ${figures.endToEndMs.p99} ms`);
     routeChanges.push(figures);
+  }
+  if (options.profileDir !== undefined) {
+    await mkdir(options.profileDir, { recursive: true });
+    const files = await pool.stopProfiles(options.profileDir);
+    log(`CPU profiles of the agent processes over the ${options.routeChanges} route edits: ${files.join(', ')}`);
   }
   const endpointChange = await measure(() => `one endpoint of ${mesh.unreadyOneEndpoint()} unready`);
   log(`endpoint change: p99 ${endpointChange.endToEndMs.p99} ms, ${endpointChange.bytesPerAgent.p50} bytes per agent`);

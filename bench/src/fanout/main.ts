@@ -7,6 +7,8 @@
  *
  *   npx tsx --conditions=development bench/src/fanout/main.ts [--agents 1000] [--processes 4] [--services 10000]
  *     [--fanout-services 500] [--warmup-changes 3] [--route-changes 3] [--timeout-s 600]
+ *     [--profile-dir DIR] (CPU profiles of the agent processes over the route edits: see profile-summary.ts)
+ *     [--only fanout] (skip the agent build and the single-agent measures)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import type { Bus } from '@weft/bus';
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   log(`options ${JSON.stringify(options)}`);
   // The single-agent measures run the agent as deployed: its build output on plain Node.
-  buildAgent(log);
+  if (options.only === undefined) buildAgent(log);
   const loadAverageStart = round(loadavg()[0] ?? 0);
   const nats = await startBenchNats();
   // Children end on their own when this process goes (IPC disconnect); nats-server needs stopping.
@@ -50,9 +52,12 @@ async function main(): Promise<void> {
     const fanoutBus = await connect(nats, 'fanout');
     buses.push(fanoutBus);
     const fanout = await runFanout(fanoutBus, nats, options, log);
-    const singleBus = await connect(nats, 'single');
-    buses.push(singleBus);
-    const singleAgent = await runSingleAgent(singleBus, nats.url, options, log);
+    let singleAgent;
+    if (options.only === undefined) {
+      const singleBus = await connect(nats, 'single');
+      buses.push(singleBus);
+      singleAgent = await runSingleAgent(singleBus, nats.url, options, log);
+    }
     const result: BenchResult = {
       command: `bench/src/fanout/main.ts ${process.argv.slice(2).join(' ')}`.trim(),
       machine: { cpus: availableParallelism(), loadAverageStart, loadAverageEnd: round(loadavg()[0] ?? 0) },

@@ -12,6 +12,10 @@ export interface FanoutOptions {
   /** Route edits made first and reported apart: the agents' and the pipeline's code is still being optimised by V8. */
   readonly warmupChanges: number;
   readonly timeoutMs: number;
+  /** Folder for CPU profiles of the agent processes over the measured route edits (none when undefined). */
+  readonly profileDir: string | undefined;
+  /** `fanout`: only the fan-out measures (no agent build, no 10,000-Service single agent); undefined: both. */
+  readonly only: 'fanout' | undefined;
 }
 
 export class OptionsError extends Error {
@@ -39,10 +43,13 @@ export function parseOptions(argv: readonly string[]): FanoutOptions {
       'route-changes': { type: 'string' },
       'warmup-changes': { type: 'string' },
       'timeout-s': { type: 'string' },
+      'profile-dir': { type: 'string' },
+      only: { type: 'string' },
     },
     strict: true,
   });
   const services = positive('services', values.services, 10_000);
+  if (values.only !== undefined && values.only !== 'fanout') throw new OptionsError(`--only takes fanout (got ${values.only})`);
   return {
     agents: positive('agents', values.agents, 1000),
     processes: positive('processes', values.processes, 4),
@@ -51,5 +58,7 @@ export function parseOptions(argv: readonly string[]): FanoutOptions {
     routeChanges: positive('route-changes', values['route-changes'], 3),
     warmupChanges: values['warmup-changes'] === '0' ? 0 : positive('warmup-changes', values['warmup-changes'], 3),
     timeoutMs: positive('timeout-s', values['timeout-s'], 600) * 1000,
+    profileDir: values['profile-dir'],
+    only: values.only,
   };
 }

@@ -3,6 +3,8 @@
 export interface AgentAssignment {
   readonly agent: string;
   readonly scope: string;
+  /** The pod's namespace: its stores serve that namespace's client view of the scope. */
+  readonly namespace: string;
 }
 
 /** Parent → child: connect these agents and follow their scopes. */
@@ -13,12 +15,20 @@ export interface StartCommand {
   readonly agents: readonly AgentAssignment[];
   /** Largest canonical encoding an agent accepts (the agent's default is 64 MiB). */
   readonly maxSnapshotBytes: number;
+  /** Each agent keeps its applied state in `<stateRoot>/<agent>`, as an agent does in its --state-dir. */
+  readonly stateRoot: string;
 }
 
 /** Parent → child: report the CPU time this process has used so far. */
 export interface CpuCommand {
   readonly type: 'cpu';
 }
+
+/**
+ * Parent → child: start the V8 CPU profiler, or stop it and write the profile to `path` (a .cpuprofile file, for
+ * Chrome DevTools or bench/src/fanout/profile-summary.ts).
+ */
+export type ProfileCommand = { readonly type: 'profile-start' } | { readonly type: 'profile-stop'; readonly path: string };
 
 /** Child → parent: one version handled by one agent. Times are wall-clock ms (timeOrigin + now). */
 export interface AppliedReport {
@@ -33,7 +43,10 @@ export interface AppliedReport {
   readonly subscribedAt: number;
   /** When the agent's ScopeFollower took the version from its subscription. */
   readonly receivedAt: number;
+  /** When its config store served it (what APISIX sees). */
   readonly appliedAt: number;
+  /** When the agent was done with it: kept on disk too (the journal line written). */
+  readonly handledAt: number;
 }
 
 export interface RejectedReport {
@@ -60,7 +73,13 @@ export interface FailedReport {
   readonly error: string;
 }
 
-export type ChildReport = AppliedReport | RejectedReport | CpuReport | ReadyReport | FailedReport;
+/** Child → parent: the profiler started, or its profile was written. */
+export interface ProfileReport {
+  readonly type: 'profile';
+  readonly path: string | undefined;
+}
+
+export type ChildReport = AppliedReport | RejectedReport | CpuReport | ReadyReport | FailedReport | ProfileReport;
 
 /** Wall-clock milliseconds comparable across processes on one machine. */
 export function wallNow(): number {

@@ -46,6 +46,8 @@ const CLUSTER_DOMAIN = 'cluster.local';
 export class PublishingPipeline {
   readonly #pipeline: MeshPipeline;
   readonly #publishedAt = new Map<string, number>();
+  /** Namespaces of the workloads assigned to each scope (from the agent ids `<namespace>_<pod>`). */
+  readonly #namespaces = new Map<string, Set<string>>();
   readonly #checkpointBytes = new Map<string, number>();
   readonly #failures: string[] = [];
   #publishMs = 0;
@@ -73,7 +75,13 @@ export class PublishingPipeline {
         if (result.checkpoint) this.#checkpointBytes.set(scope, result.fullBytes);
         return result;
       },
-      publishAssignment: (agent, scope) => timed((ms) => (this.#assignMs += ms), () => bus.publishAssignment(agent, scope)),
+      publishAssignment: (agent, scope) => {
+        const namespace = agent.slice(0, agent.indexOf('_'));
+        let namespaces = this.#namespaces.get(scope);
+        if (namespaces === undefined) this.#namespaces.set(scope, (namespaces = new Set()));
+        namespaces.add(namespace);
+        return timed((ms) => (this.#assignMs += ms), () => bus.publishAssignment(agent, scope));
+      },
       deleteAssignment: (agent) => timed((ms) => (this.#assignMs += ms), () => bus.deleteAssignment(agent)),
     };
     this.#pipeline = new MeshPipeline({
@@ -90,6 +98,11 @@ export class PublishingPipeline {
   /** Scope ids the pipeline published in its last pass's mesh. */
   get scopes(): string[] {
     return Object.keys(this.#pipeline.mesh?.scopes ?? {}).sort();
+  }
+
+  /** A namespace whose workloads follow `scope` (a bench agent serves that namespace's client view), '' when none. */
+  namespaceOf(scope: string): string {
+    return [...(this.#namespaces.get(scope) ?? [])].sort()[0] ?? '';
   }
 
   /** Resources of one scope in the last pass's mesh. */

@@ -4,6 +4,7 @@
  * resync (a fresh agent: subscribe → the scope applied), its RSS before and after holding the scope, and one
  * endpoint change and one route edit end to end, with the pipeline's cost over all scopes.
  */
+import { AGENT_NODE_FLAGS } from '@weft/agent';
 import { agentIdOf } from '@weft/bus';
 import type { Bus } from '@weft/bus';
 import { BuiltAgent, gaugeMb } from './built-agent.js';
@@ -17,8 +18,9 @@ import type { PassResult } from './publish-pass.js';
 import { percentile, round } from './stats.js';
 
 const RESYNC_TRIES = 3;
-/** A smaller young generation: V8 keeps less memory around after the full state's parse (costs some CPU). */
-const LEAN_FLAGS = ['--max-semi-space-size=1'];
+/** The agent as deployed runs with its own V8 flags (bin/weft-agent.mjs); the comparison run goes without them. */
+const DEPLOYED_FLAGS = AGENT_NODE_FLAGS;
+const PLAIN_FLAGS: readonly string[] = [];
 const NAMESPACE = 'bench';
 /** After applying, the agent idles this long before its memory is read (V8 returns freed pages lazily). */
 const SETTLE_MS = 3_000;
@@ -28,6 +30,11 @@ export interface AgentMemory {
   readonly beforeScopeRssMb: number;
   /** Holding the scope, after it settled. */
   readonly withScopeRssMb: number;
+  /** That resident set split: the process's own memory (RssAnon) and mapped file pages, mostly the node binary (RssFile). */
+  readonly withScopeAnonMb: number;
+  readonly withScopeFileMb: number;
+  /** Before the scope, the same split. */
+  readonly beforeScopeAnonMb: number;
   /** The highest RSS it reached (the full state's JSON parse and gunzip). */
   readonly peakRssMb: number;
   /** From its /metrics (prom-client): live JS heap and memory outside it (Buffers: the etcd store's values). */
@@ -68,8 +75,10 @@ export interface SingleAgentFigures {
   /** The agent's own figure for that apply (receive → stores applied). */
   readonly fullApplyMs: number;
   readonly memory: AgentMemory;
-  /** The same agent started with LEAN_FLAGS: its memory and full resync. */
-  readonly lean: { readonly nodeFlags: readonly string[]; readonly fullResyncMs: number; readonly memory: AgentMemory };
+  /** The agent's V8 flags (AGENT_NODE_FLAGS), which the measures above ran with. */
+  readonly nodeFlags: readonly string[];
+  /** The same agent on plain Node, without its V8 flags: its memory and full resync. */
+  readonly plainNode: { readonly fullResyncMs: number; readonly memory: AgentMemory };
   readonly endpointChange: AgentChange;
   readonly routeChange: AgentChange;
 }
@@ -99,12 +108,12 @@ export async function runSingleAgent(bus: Bus, natsUrl: string, options: FanoutO
     const memory = await memoryOf(agent, before);
     const persistMs = Number(applied['persistMs']);
     const result = { resyncMs: logTime(applied) - logTime(following) - persistMs, persistMs, applyMs: Number(applied['applyMs']), memory };
-    log(`single agent ${nodeFlags.join(' ')}: full resync ${round(result.resyncMs)} ms (+${round(persistMs)} ms to keep it on disk), RSS ${before.rssMb} MB before the scope, ${memory.withScopeRssMb} MB with it (peak ${memory.peakRssMb})`);
+    log(`single agent ${nodeFlags.length === 0 ? '(no V8 flags)' : nodeFlags.join(' ')}: full resync ${round(result.resyncMs)} ms (+${round(persistMs)} ms to keep it on disk), RSS ${before.rssMb} MB before the scope, ${memory.withScopeRssMb} MB with it (peak ${memory.peakRssMb})`);
     return result;
   };
   try {
-    const leanTry = await resync('single-lean', LEAN_FLAGS);
-    for (let i = 0; i < RESYNC_TRIES; i++) tries.push(await resync(`single-${i}`, []));
+    const plainTry = await resync('single-plain', PLAIN_FLAGS);
+    for (let i = 0; i < RESYNC_TRIES; i++) tries.push(await resync(`single-${i}`, DEPLOYED_FLAGS));
     const running = agent as BuiltAgent;
     const endpointChange = await change(running, `one endpoint of ${mesh.unreadyOneEndpoint()} unready`);
     const routeChange = await change(running, `HTTPRoute ${mesh.editRoute()} edited`);
@@ -120,8 +129,9 @@ export async function runSingleAgent(bus: Bus, natsUrl: string, options: FanoutO
       fullResyncTriesMs: tries.map((t) => round(t.resyncMs)),
       fullResyncWithPersistMs: round(percentile(tries.map((t) => t.resyncMs + t.persistMs), 0.5)),
       fullApplyMs: round(median?.applyMs ?? 0),
-      memory: median?.memory ?? { beforeScopeRssMb: 0, withScopeRssMb: 0, peakRssMb: 0, heapUsedMb: 0, externalMb: 0 },
-      lean: { nodeFlags: LEAN_FLAGS, fullResyncMs: round(leanTry.resyncMs), memory: leanTry.memory },
+      memory: median?.memory ?? { beforeScopeRssMb: 0, withScopeRssMb: 0, withScopeAnonMb: 0, withScopeFileMb: 0, beforeScopeAnonMb: 0, peakRssMb: 0, heapUsedMb: 0, externalMb: 0 },
+      nodeFlags: DEPLOYED_FLAGS,
+      plainNode: { fullResyncMs: round(plainTry.resyncMs), memory: plainTry.memory },
       endpointChange,
       routeChange,
     };
@@ -154,6 +164,9 @@ async function memoryOf(agent: BuiltAgent, before: ProcessMemory): Promise<Agent
   return {
     beforeScopeRssMb: before.rssMb,
     withScopeRssMb: now.rssMb,
+    withScopeAnonMb: now.anonMb,
+    withScopeFileMb: now.fileMb,
+    beforeScopeAnonMb: before.anonMb,
     peakRssMb: now.peakRssMb,
     heapUsedMb: gaugeMb(metrics, 'weft_nodejs_heap_size_used_bytes'),
     externalMb: gaugeMb(metrics, 'weft_nodejs_external_memory_bytes'),

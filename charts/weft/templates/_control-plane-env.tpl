@@ -49,6 +49,15 @@ against those files.
   value: {{ include "weft.nats.url" . | quote }}
 - name: WEFT_INJECT_CA_ADDRESS
   value: {{ include "weft.ca.address" . | quote }}
+{{- if .Values.nats.tls.secretName }}
+# The CA of NATS's server certificate (the Secret mounted for the control plane itself), handed to injected agents.
+- name: WEFT_INJECT_NATS_CA_FILE
+  value: {{ include "weft.nats.tlsDir" . }}/ca.crt
+{{- end }}
+{{- if .Values.nats.tls.clientSvid }}
+- name: WEFT_INJECT_NATS_CLIENT_SVID
+  value: "true"
+{{- end }}
 - name: WEFT_INJECT_AGENT_RESOURCES
   value: {{ .Values.injection.agent.resources | toJson | quote }}
 - name: WEFT_INJECT_APISIX_RESOURCES

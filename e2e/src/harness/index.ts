@@ -1,3 +1,4 @@
+export { startCertManager } from './cert-manager.js';
 export { startCluster, SERVICE_ACCOUNT_ISSUER } from './cluster.js';
 export { startEtcd } from './etcd.js';
 export { startNats } from './nats.js';
@@ -7,6 +8,7 @@ export { TEMP_PREFIX } from './tempdir.js';
 export { waitFor, WaitTimeoutError } from './wait.js';
 export { ServerExitedError } from './process.js';
 export { REPO_ROOT, startWeftProcess } from './weft-process.js';
+export type { CertManager, StartCertManagerOptions } from './cert-manager.js';
 export type { Cluster, StartClusterOptions } from './cluster.js';
 export type { EtcdServer, StartEtcdOptions } from './etcd.js';
 export type { NatsServer, StartNatsOptions } from './nats.js';

@@ -11,6 +11,9 @@ export interface ServerPaths {
   readonly helm: string;
   /** Folder with `standard/` and `experimental/` Gateway API CRD YAML files. */
   readonly gatewayApiCrds: string;
+  /** cert-manager's controller (scripts/servers/cert-manager) and the folder of its CRDs. */
+  readonly certManager: string;
+  readonly certManagerCrds: string;
 }
 
 export class ServerInstallError extends Error {
@@ -21,7 +24,10 @@ const installScript = fileURLToPath(new URL('../../../scripts/servers/install.sh
 const found = new Map<string, string>();
 
 /** Tools install.sh knows, by the name it prints. */
-export type ServerTool = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'nats-server' | 'helm' | 'gateway-api';
+export type ServerTool = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'nats-server' | 'helm' | 'gateway-api' | 'cert-manager' | 'cert-manager-crds';
+
+/** Tools install.sh provides together with another (it prints both paths). */
+const PROVIDED_BY: Partial<Record<ServerTool, ServerTool>> = { 'cert-manager-crds': 'cert-manager' };
 
 /** Runs install.sh for these tools (building them the first time, cached by version) and records their paths. */
 function install(tools: readonly ServerTool[]): void {
@@ -42,7 +48,7 @@ function install(tools: readonly ServerTool[]): void {
 
 /** The path of one real server, provided on first use. A failure names the tool, the step and the fix. */
 export function serverPath(tool: ServerTool): string {
-  if (!found.has(tool)) install([tool]);
+  if (!found.has(tool)) install([PROVIDED_BY[tool] ?? tool]);
   const path = found.get(tool);
   if (path === undefined) throw new ServerInstallError(`scripts/servers/install.sh did not report a path for ${tool}`);
   return path;
@@ -50,9 +56,9 @@ export function serverPath(tool: ServerTool): string {
 
 /** Every real server (building what is missing); nothing is ever skipped. */
 export function serverPaths(): ServerPaths {
-  const all: ServerTool[] = ['kube-apiserver', 'kubectl', 'etcd', 'etcdctl', 'nats-server', 'helm', 'gateway-api'];
+  const all: ServerTool[] = ['kube-apiserver', 'kubectl', 'etcd', 'etcdctl', 'nats-server', 'helm', 'gateway-api', 'cert-manager', 'cert-manager-crds'];
   const missing = all.filter((t) => !found.has(t));
-  if (missing.length > 0) install(missing);
+  if (missing.length > 0) install([...new Set(missing.map((t) => PROVIDED_BY[t] ?? t))]);
   return {
     kubeApiserver: serverPath('kube-apiserver'),
     kubectl: serverPath('kubectl'),
@@ -61,5 +67,7 @@ export function serverPaths(): ServerPaths {
     natsServer: serverPath('nats-server'),
     helm: serverPath('helm'),
     gatewayApiCrds: serverPath('gateway-api'),
+    certManager: serverPath('cert-manager'),
+    certManagerCrds: serverPath('cert-manager-crds'),
   };
 }

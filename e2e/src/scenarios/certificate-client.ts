@@ -32,14 +32,14 @@ export class CaCallError extends Error {
 
 type Call = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: CaAnswer) => void) => void;
 
-/** A client of WeftCertificateService at 127.0.0.1:port, trusting `rootsPem`, checking CA_SERVER_NAME. */
+/** A client of WeftCertificateService at 127.0.0.1:port, trusting `rootsPem`, checking `serverName` (CA_SERVER_NAME). */
 export class CaTestClient {
   readonly #client: grpc.Client;
 
-  constructor(port: number, rootsPem: string) {
+  constructor(port: number, rootsPem: string, serverName = CA_SERVER_NAME) {
     const definition = protoLoader.loadSync(join(REPO_ROOT, 'libs/pki/src/service/weft-ca.proto'), { keepCase: true, longs: Number, defaults: true });
     const Client = grpc.makeGenericClientConstructor(definition['weft.ca.v1.WeftCertificateService'] as grpc.ServiceDefinition, 'WeftCertificateService');
-    this.#client = new Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(rootsPem)), { 'grpc.ssl_target_name_override': CA_SERVER_NAME });
+    this.#client = new Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(rootsPem)), { 'grpc.ssl_target_name_override': serverName });
   }
 
   /** Resolves the answer, or rejects with `{ code, details }`. An empty token sends no authorization metadata. */

@@ -123,6 +123,44 @@ describe('certificate service', () => {
     expect(wrong.stdout + wrong.stderr).toMatch(/hostname mismatch/);
   });
 
+  it('certificate service - a pod-bound token gets the mesh names of the Services selecting its pod, nothing else (docs/mesh-mtls.md)', async () => {
+    await serviceAccount('reviews');
+    const manifest = (objects: unknown[]): string => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
+    const service = (name: string, selector: Record<string, string>, ports: unknown[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { selector, ports } });
+    await cluster.kubectl(['apply', '-f', '-'], manifest([
+      // Service port 80 → the container port named http (9080): the mesh name carries the container port.
+      service('reviews', { app: 'reviews' }, [{ name: 'http', port: 80, targetPort: 'http' }]),
+      service('reviews-admin', { app: 'reviews', tier: 'admin' }, [{ name: 'http-admin', port: 9901, targetPort: 9901 }]),
+      service('ratings', { app: 'ratings' }, [{ name: 'http', port: 9080, targetPort: 9080 }]),
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'reviews-v1', namespace: NS, labels: { app: 'reviews', tier: 'admin' } },
+        spec: { serviceAccountName: 'reviews', containers: [{ name: 'app', image: 'registry.invalid/reviews:1', ports: [{ name: 'http', containerPort: 9080 }, { containerPort: 9901 }] }] },
+      },
+    ]));
+    const bound = (): Promise<string> => cluster.kubectl(['create', 'token', 'reviews', '-n', NS, '--audience=weft', '--duration=1h', '--bound-object-kind=Pod', '--bound-object-name=reviews-v1']).then((t) => t.trim());
+    const meshNames = [`9080.reviews.${NS}.svc.cluster.local`, `9901.reviews-admin.${NS}.svc.cluster.local`];
+    // Once the control plane's world holds the pod (it is placed in a scope), the CA grants from that world. The
+    // identity's burst is 4 (--ca-burst): this test asks exactly four times.
+    await waitFor('the pod in the control plane’s world', async () => {
+      const debug = (await (await fetch(`${health}/debug/mesh`)).json()) as { mesh?: { workloads?: Record<string, string> } };
+      return debug.mesh?.workloads?.[`${NS}/reviews-v1`] !== undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const answer = await client.ask(await bound(), await p256Csr('reviews'), 3600);
+    const leaf = new X509Certificate(answer.cert_chain[0] ?? '');
+    expect(leaf.subjectAltName?.split(', ').sort()).toEqual([...meshNames.map((n) => `DNS:${n}`), `URI:${idOf('reviews')}`].sort());
+    // The CSR may ask for those names, never for a Service that does not select the pod.
+    expect((await client.ask(await bound(), await p256Csr('reviews', { dnsNames: [meshNames[0] ?? ''] }), 3600)).cert_chain).toHaveLength(1);
+    expect(await client.refusal(await bound(), await p256Csr('reviews', { dnsNames: [`9080.ratings.${NS}.svc.cluster.local`] }))).toEqual({
+      code: 'PERMISSION_DENIED',
+      details: expect.stringMatching(/DNS names the CA does not grant: 9080\.ratings/) as string,
+    });
+    // The same ServiceAccount without a pod binding gets no mesh name at all.
+    const unbound = new X509Certificate((await client.ask(await requestToken(cluster, NS, 'reviews'), await p256Csr('reviews'), 3600)).cert_chain[0] ?? '');
+    expect(unbound.subjectAltName).toBe(`URI:${idOf('reviews')}`);
+  });
+
   it('certificate service - refuses every bad input with the right code and a clear message, and issues nothing', async () => {
     for (const sa of ['victim', 'web', 'p384', 'rsa', 'two-uris', 'garbage', 'huge', 'names', 'other-ns', 'other-td', 'audience']) await serviceAccount(sa);
     const before = await issuedCount();
@@ -182,7 +220,7 @@ describe('certificate service', () => {
 
     expect(await issuedCount()).toBe(before);
     await cp.waitForLine('the last denial’s audit line', (l) => l['audit'] === 'denied' && l['reason'] === 'bad-validity');
-    expect(cp.lines.filter((l) => l['audit'] === 'issued' && typeof l['identity'] === 'string' && !['cart', 'hot', 'rotator'].some((sa) => (l['identity'] as string).endsWith(`/sa/${sa}`)))).toEqual([]);
+    expect(cp.lines.filter((l) => l['audit'] === 'issued' && typeof l['identity'] === 'string' && !['cart', 'hot', 'rotator', 'reviews'].some((sa) => (l['identity'] as string).endsWith(`/sa/${sa}`)))).toEqual([]);
     for (const reason of ['no-token', 'token-rejected', 'identity-mismatch', 'wrong-audience', 'trust-domain-mismatch', 'names-not-granted', 'bad-csr', 'bad-validity']) {
       expect(deniedLines(reason).length, reason).toBeGreaterThan(0);
     }

@@ -271,7 +271,11 @@ describe('helm chart - template', () => {
     const objects = await render({ nats: { enabled: false, url, tls: { secretName: 'nats-ca' } } });
     expect(kindNames(objects).filter((n) => n.includes('nats'))).toEqual([]);
     const container = controlPlaneContainer(objects);
-    expect(envOf(container)).toMatchObject({ WEFT_NATS_URL: url, NODE_EXTRA_CA_CERTS: '/etc/weft/nats-tls/ca.crt', WEFT_INJECT_NATS_URL: url });
+    // Injected agents get the URL and the CA of NATS's certificate (from the mounted Secret), and their SVID only when asked.
+    expect(envOf(container)).toMatchObject({ WEFT_NATS_URL: url, NODE_EXTRA_CA_CERTS: '/etc/weft/nats-tls/ca.crt', WEFT_INJECT_NATS_URL: url, WEFT_INJECT_NATS_CA_FILE: '/etc/weft/nats-tls/ca.crt' });
+    expect(envOf(container)['WEFT_INJECT_NATS_CLIENT_SVID']).toBeUndefined();
+    expect(envOf(controlPlaneContainer(await render({ nats: { enabled: false, url, tls: { secretName: 'nats-ca', clientSvid: true } } })))['WEFT_INJECT_NATS_CLIENT_SVID']).toBe('true');
+    expect(envOf(controlPlaneContainer(await render()))['WEFT_INJECT_NATS_CA_FILE']).toBeUndefined();
     expect(container.volumeMounts).toContainEqual({ name: 'nats-tls', mountPath: '/etc/weft/nats-tls', readOnly: true });
     expect(find(objects, 'Deployment', 'weft-control-plane').spec!.template.spec!.volumes).toContainEqual({
       name: 'nats-tls',
@@ -610,7 +614,7 @@ describe('helm chart - install into a real kube-apiserver', () => {
     });
     const installed = await helm(['install', 'edge', CHART, '--namespace', 'weft-edge', '--create-namespace', '--wait=false', '--values', values]);
     expect(installed.code, installed.stderr).toBe(0);
-    expect(installed.stdout).toContain('through edge-weft-cert-manager-bridge (ClusterIssuer mesh-ca; the bridge is not built yet)');
+    expect(installed.stdout).toContain('through edge-weft-cert-manager-bridge (ClusterIssuer mesh-ca)');
     const manifest = await helm(['get', 'manifest', 'edge', '--namespace', 'weft-edge']);
     const edgeFile = join(home, 'installed-edge.yaml');
     writeFileSync(edgeFile, manifest.stdout);

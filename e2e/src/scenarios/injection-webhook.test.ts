@@ -1,9 +1,15 @@
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'node:https';
+import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startCluster, startWeftProcess, waitFor } from '../harness/index.js';
 import type { Cluster, WeftProcess } from '../harness/index.js';
+import { makeTempDir, removeTempDir } from '../harness/tempdir.js';
+import { startAgent } from './agent-process.js';
 
 // The sidecar injection webhook of a real control-plane process, called by the real kube-apiserver: the caBundle is
 // written by the control plane's keeper, every Pod below is created through the API server and read back as stored.
@@ -18,6 +24,9 @@ interface Container {
   args?: string[];
   env?: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
   securityContext?: Record<string, unknown>;
+  readinessProbe?: Record<string, unknown>;
+  livenessProbe?: Record<string, unknown>;
+  [field: string]: unknown;
 }
 interface Pod {
   metadata: { name: string; namespace?: string; generateName?: string; annotations?: Record<string, string>; labels?: Record<string, string>; [k: string]: unknown };
@@ -33,6 +42,9 @@ describe('injection webhook against a real kube-apiserver', () => {
   let cluster: Cluster;
   let cp: WeftProcess;
   let port: number;
+  let home: string;
+  /** The CA of NATS's server certificate the control plane hands to agents (any CA will do: nothing dials NATS here). */
+  let natsCaPem: string;
 
   const createPod = async (pod: unknown): Promise<Pod> => JSON.parse(await cluster.kubectl(['create', '-o', 'json', '-f', '-'], JSON.stringify(pod))) as Pod;
   /** kubectl's error text for a create the API server refuses. */
@@ -65,6 +77,9 @@ describe('injection webhook against a real kube-apiserver', () => {
   beforeAll(async () => {
     cluster = await startCluster({ gatewayApi: 'none' });
     port = await freePort();
+    home = makeTempDir('injection');
+    natsCaPem = cluster.certificates.ca.certPem;
+    writeFileSync(join(home, 'nats-ca.crt'), natsCaPem);
     await namespace(CONTROL_PLANE_NAMESPACE, {});
     // As the chart registers it, but with a URL on loopback (the API server runs on this host) and without a
     // namespace selector, so the webhook's own decisions are what the tests see. failurePolicy Fail: a pod is never
@@ -103,6 +118,7 @@ describe('injection webhook against a real kube-apiserver', () => {
         '--inject-agent-image', 'weft/agent:e2e',
         '--inject-nats-url', 'nats://weft-nats.weft-system.svc:4222',
         '--inject-ca-address', 'weft-control-plane.weft-system.svc:15012',
+        '--inject-nats-ca-file', join(home, 'nats-ca.crt'),
       ],
       env: { POD_NAMESPACE: CONTROL_PLANE_NAMESPACE, POD_NAME: 'weft-control-plane-e2e' },
     });
@@ -112,6 +128,7 @@ describe('injection webhook against a real kube-apiserver', () => {
   afterAll(async () => {
     await cp.stop();
     await cluster.stop();
+    removeTempDir(home);
   });
 
   it('webhook - the keeper writes the CA bundle into the configuration, and it verifies the webhook’s certificate for its URL host', async () => {
@@ -155,9 +172,15 @@ describe('injection webhook against a real kube-apiserver', () => {
         sources: [
           { serviceAccountToken: { audience: 'weft', expirationSeconds: 3600, path: 'token' } },
           { downwardAPI: { items: [{ path: 'ca-roots.pem', fieldRef: { fieldPath: "metadata.annotations['weft.dev/ca-roots']" } }] } },
+          { downwardAPI: { items: [{ path: 'nats-ca.pem', fieldRef: { fieldPath: "metadata.annotations['weft.dev/nats-ca']" } }] } },
         ],
       },
     });
+    // NATS's CA, read from --inject-nats-ca-file, travels the same way to the agent's WEFT_NATS_CA file.
+    expect(stored.metadata.annotations?.['weft.dev/nats-ca']).toBe(natsCaPem);
+    expect(agent?.env?.find((e) => e.name === 'WEFT_NATS_CA')?.value).toBe('/var/run/secrets/weft/nats-ca.pem');
+    // Clients decide mTLS by this label (like Istio's security.istio.io/tlsMode).
+    expect(stored.metadata.labels?.['security.weft.dev/tlsMode']).toBe('weft');
     expect(stored.metadata.annotations?.['weft.dev/ca-roots']).toBe(await caBundle());
     expect(agent?.env?.find((e) => e.name === 'WEFT_CA_ROOT_FILE')?.value).toBe('/var/run/secrets/weft/ca-roots.pem');
     expect(JSON.parse(stored.metadata.annotations?.['weft.dev/injected'] ?? '{}')).toMatchObject({ agentImage: 'weft/agent:e2e', configStore: 'etcd', nativeSidecars: true });
@@ -166,6 +189,58 @@ describe('injection webhook against a real kube-apiserver', () => {
       containers: [],
       volumes: ['weft-token', 'weft-state', 'weft-apisix-config'],
     });
+  });
+
+  it('webhook - the app’s probes go through the agent: stored rewritten, and the real agent runs the originals against the app', async () => {
+    await waitFor('the caBundle', caBundle, { timeoutMs: 20_000 });
+    let ready = true;
+    const app = createServer((req, res) => {
+      res.statusCode = req.url === '/ready' && ready ? 200 : 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const appPort = (app.address() as AddressInfo).port;
+    try {
+      await namespace('probes', { 'weft.dev/inject': 'enabled' });
+      const stored = await createPod(pod('web', 'probes', {
+        containers: [{
+          name: 'web',
+          image: 'registry.example/web:1.0',
+          ports: [{ name: 'http', containerPort: appPort }],
+          readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 3 },
+          livenessProbe: { tcpSocket: { port: appPort }, initialDelaySeconds: 5 },
+        }],
+      }));
+      const web = stored.spec.containers.find((c) => c.name === 'web');
+      // Stored pointing at the agent's health port; the API server defaulted the probes before the webhook saw them
+      // (timeoutSeconds 1 reaches the agent too).
+      expect(web?.readinessProbe).toMatchObject({ httpGet: { path: '/app-health/web/readyz', port: 15021, scheme: 'HTTP' }, periodSeconds: 3 });
+      expect(web?.livenessProbe).toMatchObject({ httpGet: { path: '/app-health/web/livez', port: 15021, scheme: 'HTTP' }, initialDelaySeconds: 5 });
+      expect(web?.livenessProbe).not.toHaveProperty('tcpSocket');
+      const probers = stored.spec.initContainers?.find((c) => c.name === 'weft-agent')?.env?.find((e) => e.name === 'WEFT_APP_PROBERS')?.value ?? '';
+      expect(JSON.parse(probers)).toEqual({
+        '/app-health/web/readyz': { httpGet: { path: '/ready', port: appPort }, timeoutSeconds: 1 },
+        '/app-health/web/livez': { tcpSocket: { port: appPort }, timeoutSeconds: 1 },
+      });
+
+      // The agent, given exactly that variable, answers the kubelet's rewritten probes by probing the app.
+      await using agent = await startAgent({ natsUrl: `nats://127.0.0.1:${await freePort()}`, namespace: 'probes', pod: 'web', extraArgs: ['--app-probers', probers] });
+      const probe = async (kind: string): Promise<number> => (await fetch(`${agent.health}/app-health/web/${kind}`)).status;
+      expect(await probe('readyz')).toBe(200);
+      expect(await probe('livez')).toBe(200);
+      ready = false;
+      expect(await probe('readyz')).toBe(503);
+      await new Promise<void>((resolve) => {
+        app.closeAllConnections();
+        app.close(() => {
+          resolve();
+        });
+      });
+      expect(await probe('livez')).toBe(503);
+      expect(await probe('startupz')).toBe(404);
+    } finally {
+      if (app.listening) app.close();
+    }
   });
 
   it('webhook - a Deployment’s pod template created as a Pod (generateName, no name yet) comes back injected', async () => {
@@ -285,8 +360,8 @@ describe('injection webhook against a real kube-apiserver', () => {
     const health = String((await cp.waitForLine('the health server', (l) => l['msg'] === 'listening'))['health']);
     const text = await (await fetch(`${health}/metrics`)).text();
     const count = (result: string): number => Number(new RegExp(`^weft_injections_total\\{result="${result}"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-    // web, orders, reports, first, web (after repair): 5 injected; "second" and the direct POST: already injected.
-    expect(count('injected')).toBe(5);
+    // web, probes/web, orders, reports, first, web (after repair): 6 injected; "second" and the direct POST: already injected.
+    expect(count('injected')).toBe(6);
     expect(count('already_injected')).toBe(2);
     expect(count('not_selected')).toBe(2);
     expect(count('host_network')).toBe(1);
@@ -294,7 +369,7 @@ describe('injection webhook against a real kube-apiserver', () => {
     expect(count('error')).toBe(0);
     const sum = Number(/^weft_injection_review_duration_seconds_sum\{[^}]*\} ([\d.e-]+)$/m.exec(text)?.[1]);
     const reviews = Number(/^weft_injection_review_duration_seconds_count\{[^}]*\} (\d+)$/m.exec(text)?.[1]);
-    expect(reviews).toBe(12);
+    expect(reviews).toBe(13);
     console.log(`injection webhook: ${reviews} reviews, mean ${((sum / reviews) * 1000).toFixed(2)} ms each (namespace lookup included)`);
   });
 });

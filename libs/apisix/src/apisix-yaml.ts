@@ -48,7 +48,8 @@ export async function writeApisixYaml(
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const bytes = Buffer.from(text, 'utf8');
   try {
-    const handle = await open(temp, 'wx', 0o644);
+    // It carries the agent's private key (the mesh ssl objects): owner and group only (APISIX runs in the proxy group).
+    const handle = await open(temp, 'wx', 0o640);
     try {
       await handle.writeFile(bytes);
       await handle.sync();

@@ -2,6 +2,7 @@
  * The store over etcd's gRPC API (KV.Range, Watch.Watch), so operators can read it with `etcdctl get/watch`.
  * Writes are refused with PERMISSION_DENIED, like the HTTP gateway.
  */
+import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from '@weft/telemetry';
@@ -36,6 +37,28 @@ export interface EtcdGrpcDeps {
   readonly logger: Logger;
   /** Registers an open watch stream; the returned function unregisters it. */
   readonly trackWatch: (end: () => void) => () => void;
+}
+
+/** A gRPC server for the etcd services, fed connections the caller accepted (see etcd-server.ts). */
+export interface EtcdGrpcEndpoint {
+  injectConnection(connection: Duplex): void;
+  close(): void;
+}
+
+/** Creates the gRPC side of the etcd API. Loaded on demand: only operators' etcdctl speaks it, APISIX never. */
+export function createEtcdGrpcEndpoint(deps: EtcdGrpcDeps): EtcdGrpcEndpoint {
+  const server = new grpc.Server();
+  addEtcdServices(server, deps);
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  return {
+    injectConnection: (connection) => {
+      injector.injectConnection(connection);
+    },
+    close: () => {
+      injector.destroy();
+      server.forceShutdown();
+    },
+  };
 }
 
 /** Adds the KV and Watch services to a grpc-js server. */

@@ -1,16 +1,16 @@
 /**
  * One loopback port speaking both of etcd's client protocols, like etcd itself: HTTP/1.1 JSON gateway (APISIX)
  * and gRPC over cleartext HTTP/2 (etcdctl). The first bytes of a connection decide: the HTTP/2 preface starts "PRI ".
+ * The gRPC side (grpc-js, proto-loader: several MB of an agent's memory) is loaded with the first gRPC connection.
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { duplexPair } from 'node:stream';
 import type { Duplex } from 'node:stream';
-import * as grpc from '@grpc/grpc-js';
 import type { ConfigStore } from './config-store.js';
 import type { EtcdIdentity, EtcdServer, EtcdServerOptions } from './contract.js';
-import { addEtcdServices } from './etcd-grpc.js';
+import type { EtcdGrpcEndpoint } from './etcd-grpc.js';
 import { createEtcdHttpHandler } from './etcd-http.js';
 
 const DEFAULT_IDENTITY: EtcdIdentity = { clusterId: '14841639068965178418', memberId: '10276657743932975437', raftTerm: '1' };
@@ -41,13 +41,10 @@ export async function startEtcdServer(store: ConfigStore, options: EtcdServerOpt
   http.timeout = 0;
   http.keepAliveTimeout = 60_000;
 
-  let grpcServer: grpc.Server | undefined;
-  let injector: grpc.ConnectionInjector | undefined;
-  if (options.grpc ?? true) {
-    grpcServer = new grpc.Server();
-    addEtcdServices(grpcServer, { store, identity, logger, trackWatch });
-    injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  }
+  const withGrpc = options.grpc ?? true;
+  let grpcEndpoint: Promise<EtcdGrpcEndpoint> | undefined;
+  const grpc = (): Promise<EtcdGrpcEndpoint> =>
+    (grpcEndpoint ??= import('./etcd-grpc.js').then((m) => m.createEtcdGrpcEndpoint({ store, identity, logger, trackWatch })));
 
   const sockets = new Set<Socket>();
   const listener = createNetServer((socket) => {
@@ -55,8 +52,19 @@ export async function startEtcdServer(store: ConfigStore, options: EtcdServerOpt
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => { logger.debug({ err }, 'etcd api connection error'); });
     route(socket, (head) => {
-      if (injector && head.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE)) {
-        injector.injectConnection(relay(socket, head));
+      if (withGrpc && head.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE)) {
+        // The relay holds the connection's bytes until the gRPC server is there to read them.
+        const connection = relay(socket, head);
+        grpc().then(
+          (endpoint) => {
+            if (closing === undefined) endpoint.injectConnection(connection);
+            else connection.destroy();
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'the etcd gRPC API could not start');
+            connection.destroy();
+          },
+        );
       } else {
         socket.unshift(head);
         http.emit('connection', socket);
@@ -75,7 +83,7 @@ export async function startEtcdServer(store: ConfigStore, options: EtcdServerOpt
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const host = options.host ?? '127.0.0.1';
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ endpoint, grpc: grpcServer !== undefined }, 'etcd v3 API listening');
+  logger.info({ endpoint, grpc: withGrpc }, 'etcd v3 API listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -83,8 +91,7 @@ export async function startEtcdServer(store: ConfigStore, options: EtcdServerOpt
       for (const end of [...openWatches]) end();
       const listenerClosed = new Promise<void>((resolve) => listener.close(() => { resolve(); }));
       http.closeAllConnections();
-      injector?.destroy();
-      grpcServer?.forceShutdown();
+      (await grpcEndpoint?.catch(() => undefined))?.close();
       for (const socket of sockets) socket.destroy();
       await listenerClosed;
     })();

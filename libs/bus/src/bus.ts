@@ -5,6 +5,10 @@ import { createLogger } from '@weft/telemetry';
 import type { Logger } from '@weft/telemetry';
 import { deleteAssignment, publishAssignment, watchAssignment } from './assignment.js';
 import type { AssignmentWatch } from './assignment.js';
+import { readAssignments, storeAssignment } from './assignment-table.js';
+import { reconnectOnPermissionViolation } from './auth/permission-reconnect.js';
+import { natsTlsOptions } from './connection-tls.js';
+import type { BusTlsOptions } from './connection-tls.js';
 import { createContext } from './context.js';
 import type { BusContext } from './context.js';
 import { BusClosedError, ConnectError } from './errors.js';
@@ -12,6 +16,8 @@ import { readFullState } from './full-reader.js';
 import { schemaMajor } from './frame.js';
 import { busNames } from './names.js';
 import type { BusNames } from './names.js';
+import { probeBus } from './probe.js';
+import type { BusProbe } from './probe.js';
 import { ScopePublisher } from './publisher.js';
 import { readScopeState } from './scope-reader.js';
 import type { ScopeState } from './scope-reader.js';
@@ -24,15 +30,7 @@ import { subscribeScope } from './subscriber.js';
 import type { ScopeSubscription, SubscribeOptions } from './subscriber.js';
 import type { AgentStatus, FullMessage } from './types.js';
 
-export interface BusTlsOptions {
-  /** PEM text, or the file paths below. */
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly caFile?: string;
-  readonly certFile?: string;
-  readonly keyFile?: string;
-}
+export type { BusTlsOptions, ClientCertificate } from './connection-tls.js';
 
 export interface BusConnectOptions {
   /** NATS URLs (`nats://host:port`), or one. */
@@ -43,8 +41,18 @@ export interface BusConnectOptions {
   readonly name?: string;
   /** Defaults to a silent logger. */
   readonly logger?: Logger;
-  /** TLS, e.g. the workload's SVID as client certificate for `verify_and_map`. */
+  /** TLS, e.g. the workload's SVID as client certificate (auth callout or `verify_and_map`). */
   readonly tls?: BusTlsOptions;
+  /**
+   * Prefix of this connection's inboxes (replies, JetStream deliveries); default `_INBOX`. An agent whose
+   * permissions come from the auth callout uses `inboxPrefixOf(its SPIFFE ID)`, the only one it may subscribe to.
+   */
+  readonly inboxPrefix?: string;
+  /**
+   * Reconnect (with a growing pause) after the server refuses a subject, so permissions granted since the connection
+   * was made (e.g. a newly assigned scope) take effect without a restart. For agents under the auth callout.
+   */
+  readonly reconnectOnPermissionViolation?: boolean;
   readonly user?: string;
   readonly pass?: string;
   readonly token?: string;
@@ -52,6 +60,8 @@ export interface BusConnectOptions {
   readonly jetstreamDomain?: string;
   /** JetStream API and publish acknowledgement timeout (default 5000 ms). */
   readonly timeoutMs?: number;
+  /** How long the first connection may take, TLS and authorization included (NATS.js default 20000 ms). */
+  readonly connectTimeoutMs?: number;
   /** Pause between reconnect attempts (default 250 ms); the client reconnects forever. */
   readonly reconnectWaitMs?: number;
   /**
@@ -158,6 +168,18 @@ export class Bus implements AsyncDisposable {
     return publishAssignment(this.#ctx, agent, scope);
   }
 
+  /** Every stored assignment (agent → scope), in one pass over the stream. */
+  readAssignments(): Promise<Map<string, string>> {
+    this.#open();
+    return readAssignments(this.#ctx);
+  }
+
+  /** Stores an agent's scope without reading the stored one first (callers that compared with readAssignments). */
+  storeAssignment(agent: string, scope: string): Promise<void> {
+    this.#open();
+    return storeAssignment(this.#ctx, agent, scope);
+  }
+
   /** The scope an agent follows: the current one (if any), then each change; survives nats-server restarts. */
   watchAssignment(agent: string): AssignmentWatch {
     this.#open();
@@ -168,6 +190,12 @@ export class Bus implements AsyncDisposable {
   deleteAssignment(agent: string): Promise<void> {
     this.#open();
     return deleteAssignment(this.#ctx, agent);
+  }
+
+  /** A round trip to the server and JetStream's view of the cluster's streams (for health checks). */
+  probe(): Promise<BusProbe> {
+    this.#open();
+    return probeBus(this.#ctx);
   }
 
   /** Connection state changes until the bus closes. */
@@ -205,8 +233,12 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.reconnectWaitMs ?? 250,
     waitOnFirstConnect: options.waitForServer ?? false,
+    // An authorization error (e.g. an auth callout that does not know this identity yet) must not end the retries.
+    ignoreAuthErrorAbort: true,
     ...(options.name === undefined ? {} : { name: options.name }),
-    ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
+    ...(options.tls === undefined ? {} : { tls: natsTlsOptions(options.tls) }),
+    ...(options.inboxPrefix === undefined ? {} : { inboxPrefix: options.inboxPrefix }),
+    ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }),
     ...(options.user === undefined ? {} : { user: options.user }),
     ...(options.pass === undefined ? {} : { pass: options.pass }),
     ...(options.token === undefined ? {} : { token: options.token }),
@@ -223,6 +255,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
       if (s.type === 'disconnect' || s.type === 'reconnect') logger.info({ event: s.type }, 'NATS connection');
     }
   })();
+  if (options.reconnectOnPermissionViolation === true) reconnectOnPermissionViolation(nc, logger);
   const closing = new AbortController();
   const ctx = createContext(nc, names, logger, {
     timeoutMs: options.timeoutMs ?? 5000,

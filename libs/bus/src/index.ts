@@ -13,11 +13,21 @@
  *                                (latest per agent)
  * Bus.publishAssignment()  ──▶ weft-<c>-assign weft.<c>.assign.<agent>   ──────────────▶ Bus.watchAssignment(agent)
  *   (agent → scope)              (latest per agent)                                        yields its scope, then changes
+ *
+ * startAuthResponder          ◀── nats-server auth callout ($SYS.REQ.USER.AUTH): a verified client certificate →
+ *   + createAgentAuthorizer        a user JWT allowing only its identity's scopes, assignments, status and inbox
  * ```
  */
 export { agentIdOf, ASSIGNMENT_SCHEMA, parseAssignment } from './assignment.js';
 export { AgentTracker } from './agent-sync.js';
+export { createAgentAuthorizer, DEFAULT_GRANT_LIFETIME_MS } from './auth/authorizer.js';
+export { AUTH_CALLOUT_SUBJECT, readAuthRequest } from './auth/callout-request.js';
+export { identityGrants, identityKey } from './auth/grants.js';
+export { inboxPrefixOf } from './auth/inbox.js';
+export { agentPermissions } from './auth/permissions.js';
+export { issuerPublicKey, startAuthResponder } from './auth/responder.js';
 export { Bus, connectBus } from './bus.js';
+export { decodeBody, encodeBody } from './codec.js';
 export {
   BusClosedError,
   BusError,
@@ -38,8 +48,15 @@ export { DEFAULT_MAX_MESSAGES_PER_SUBJECT } from './streams.js';
 export { compareVersions, formatVersion, parseVersion } from './version.js';
 export type { AssignmentWatch } from './assignment.js';
 export type { AgentState, AgentView } from './agent-sync.js';
-export type { BusConnectionEvent, BusConnectOptions, BusTlsOptions } from './bus.js';
+export type { AgentAuthorizerOptions, AuthDecision, PeerIdentity } from './auth/authorizer.js';
+export type { AuthRequest } from './auth/callout-request.js';
+export type { AllowedUser } from './auth/callout-response.js';
+export type { IdentityGrant, NatsPermissions } from './auth/permissions.js';
+export type { AuthResponder, AuthResponderOptions } from './auth/responder.js';
+export type { BusConnectionEvent, BusConnectOptions, BusTlsOptions, ClientCertificate } from './bus.js';
+export type { DocumentSource, EncodedBody, EncodeOptions } from './codec.js';
 export type { BusNames } from './names.js';
+export type { BusProbe, StreamProbe } from './probe.js';
 export type { PublisherOptions, ScopeHead } from './publisher.js';
 export type { ScopeState } from './scope-reader.js';
 export type { StatusWatch, WatchStatusOptions } from './status.js';

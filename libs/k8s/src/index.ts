@@ -2,7 +2,10 @@ export { KubeApiError, KubeConnectionError, KubeHttp } from './client/kube-http.
 export { NamespaceNotFoundError, readNamespaceLabels } from './admission/namespace-labels.js';
 export { readMutatingWebhookConfiguration, setMutatingWebhookCaBundle } from './admission/webhook-configuration.js';
 export { objectKey } from './client/kube-object.js';
+export { dryRunCreatePod, readCustomResourceDefinition, readLease } from './install/install-objects.js';
 export { TokenReviewer, TokenReviewForbiddenError } from './auth/token-reviewer.js';
+export { CERTIFICATE_REQUEST, certificateRequestObject, isFinished, outcomeOf } from './cert-manager/certificate-request.js';
+export { CertificateRequestGoneError, CertificateRequests, CertificateRequestTimeoutError } from './cert-manager/certificate-requests.js';
 export { createSecretIfAbsent, readSecret, SecretAccessError } from './secrets/secrets.js';
 export { Backoff } from './informers/backoff.js';
 export { Informer } from './informers/informer.js';
@@ -22,7 +25,10 @@ export { LabelSelectorError, matchesLabelSelector, parseLabelSelector } from './
 export type { JsonRequestOptions, KubeList, WatchEvent } from './client/kube-http.js';
 export type { CaBundleWrite, MutatingWebhook, MutatingWebhookConfiguration } from './admission/webhook-configuration.js';
 export type { KubeObject } from './client/kube-object.js';
+export type { CrdCondition, CustomResourceDefinition } from './install/install-objects.js';
 export type { TokenReviewerOptions, TokenReviewResult } from './auth/token-reviewer.js';
+export type { CertificateRequestOutcome, IssuerRef, KeyUsage, NewCertificateRequest, OwnerReference } from './cert-manager/certificate-request.js';
+export type { CertificateRequestsOptions } from './cert-manager/certificate-requests.js';
 export type { CreateSecretOptions, SecretText } from './secrets/secrets.js';
 export type { InformerChange, InformerOptions, InformerStats } from './informers/informer.js';
 export type { ResourceType } from './informers/resource-types.js';

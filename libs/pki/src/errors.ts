@@ -50,7 +50,11 @@ export type CsrProblem =
   | 'no-uri-san'
   | 'multiple-uri-sans'
   | 'unsupported-san'
-  | 'not-spiffe-id';
+  | 'not-spiffe-id'
+  // Refused only where the CSR is signed as it is (the cert-manager bridge): the SVID's subject stays empty and it
+  // carries no extension the caller chose.
+  | 'subject-not-empty'
+  | 'unsupported-extension';
 
 export class CsrError extends PkiError {
   override readonly name = 'CsrError';

@@ -9,8 +9,15 @@
 //
 //   CertificateAuthority ◀── createSelfSignedRoot │ loadPluggedCa(cacerts: ca.crt, ca.key, cert-chain.pem, root-cert.pem)
 //   TrustBundle: several roots during a root rotation, unique by SHA-256 fingerprint, in fingerprint order.
+//
+//   service/: the certificate service's transport and checks, shared by the control plane's CA and the
+//   cert-manager bridge (no Kubernetes here; TokenReview is a function the caller passes in):
+//   listenGrpc (gRPC/TLS, ServingCertificateProvider) ─▶ CertificateCallHandler ◀── TokenAuthenticator
+//   (TokenReviewCache) · RateLimiter · checkRequest · checkCsrIdentity · CertificateDenial · createCertificateMetrics
 export { CertificateAuthority } from './authority.js';
 export { TrustBundle, MAX_BUNDLE_PEM_LENGTH } from './bundle.js';
+export { CertificateIdentityError, spiffeIdOfCertificate } from './certificate-identity.js';
+export { CACERTS_KEYS, materialFromCacerts } from './cacerts.js';
 export { createCsr, verifyCsr, MAX_CSR_PEM_LENGTH } from './csr.js';
 export { BundleError, CaError, CsrError, IssuanceError, KeyError, PkiError, SpiffeIdError } from './errors.js';
 export {
@@ -25,6 +32,15 @@ export { DEFAULT_ROOT_LIFETIME_MS, DEFAULT_SVID_POLICY } from './policy.js';
 export { createSelfSignedRoot } from './root-ca.js';
 export { WEFT_CA_LOADER_OPTIONS, WEFT_CA_PROTO_DESCRIPTOR, WEFT_CA_SERVICE_NAME, weftCaServiceDefinition } from './service/ca-service.js';
 export { nextRotation } from './rotation.js';
+export { CertificateDenial } from './service/certificate-denial.js';
+export { createCertificateMetrics } from './service/certificate-metrics.js';
+export { checkCsrIdentity } from './service/csr-identity.js';
+export { bearerToken, listenGrpc, MAX_REQUEST_BYTES } from './service/grpc-server.js';
+export { RateLimiter } from './service/rate-limiter.js';
+export { checkRequest, denialOfIssuanceError, MIN_SVID_LIFETIME_MS } from './service/request-validation.js';
+export { ServingCertificateProvider } from './service/serving-certificate.js';
+export { POD_NAME_EXTRA, serviceAccountOf, TokenAuthenticator } from './service/token-authenticator.js';
+export { MAX_NEGATIVE_TTL_MS, TokenReviewCache, tokenExpiryMs, tokenKey } from './service/token-cache.js';
 export { formatSpiffeId, parseSpiffeId, toSpiffeId, validateTrustDomain } from './spiffe-id.js';
 
 export type { CaMaterial, IssuedSvid, IssueSvidRequest } from './authority.js';
@@ -37,3 +53,12 @@ export type { SelfSignedRootOptions } from './root-ca.js';
 export type { RotationOptions, Validity } from './rotation.js';
 export type { SpiffeId, SpiffeIdParts } from './spiffe-id.js';
 export type { WeftCertificateRequest, WeftCertificateResponse } from './service/ca-service.js';
+export type { DenialCode, DenialReason } from './service/certificate-denial.js';
+export type { CertificateMetrics, ExpirySources } from './service/certificate-metrics.js';
+export type { CsrIdentityCheck } from './service/csr-identity.js';
+export type { CertificateCall, CertificateCallHandler, GrpcServerOptions, ListeningServer } from './service/grpc-server.js';
+export type { RateDecision, RateLimiterOptions } from './service/rate-limiter.js';
+export type { CheckedRequest, LifetimeBounds } from './service/request-validation.js';
+export type { ServingCertificate, ServingCertificateOptions, ServingFromAuthority, ServingFromIssuer } from './service/serving-certificate.js';
+export type { ReviewAnswer, ReviewToken, TokenAuthenticatorOptions } from './service/token-authenticator.js';
+export type { CachedReview, TokenCacheOptions, WorkloadAccount } from './service/token-cache.js';

@@ -76,7 +76,8 @@ export function issueSvidCertificate(state: CaState, request: IssueSvidRequest):
     certificatePem,
     chainPem: [certificatePem, ...above.map((cert) => cert.pem)].join(''),
     trustBundle: state.trustBundle,
-    serialNumber: BigInt(`0x${serial.toString('hex')}`).toString(16).toUpperCase(),
+    // Whole bytes without leading zero bytes, as OpenSSL (and Node's X509Certificate) print it: `0A1B…`, not `A1B…`.
+    serialNumber: serial.toString('hex').replace(/^(00)+(?=.)/, '').toUpperCase(),
     notBefore,
     notAfter,
   };

@@ -44,4 +44,18 @@ describe('health server', () => {
     });
     expect(await (await fetch(`${server.url}/debug/state`)).json()).toEqual({ version: '42' });
   });
+
+  it('answers every path under a prefix route with the status and text of the route', async () => {
+    server = await startHealthServer({
+      port: 0,
+      registry: createMetricsRegistry(),
+      readiness: () => ({ ready: true }),
+      prefixRoutes: { '/app-health/': (path) => Promise.resolve(path.endsWith('/readyz') ? { status: 200, body: 'ok\n' } : { status: 503, body: `down: ${path}\n` }) },
+    });
+    expect((await fetch(`${server.url}/app-health/web/readyz`)).status).toBe(200);
+    const down = await fetch(`${server.url}/app-health/web/livez`);
+    expect(down.status).toBe(503);
+    expect(await down.text()).toBe('down: /app-health/web/livez\n');
+    expect((await fetch(`${server.url}/app-healthz`)).status).toBe(404);
+  });
 });

@@ -15,12 +15,23 @@ export interface HealthServerOptions {
   readonly readiness: () => Readiness;
   /** Extra JSON endpoints (e.g. `/debug/state`), each a function returning the body. */
   readonly extraJson?: Readonly<Record<string, () => unknown>>;
+  /**
+   * Plain-text endpoints for every path under a prefix (e.g. the agent's `/app-health/`), answered asynchronously:
+   * the function gets the whole path.
+   */
+  readonly prefixRoutes?: Readonly<Record<string, (path: string) => Promise<{ readonly status: number; readonly body: string }>>>;
 }
 
 export interface HealthServer {
   readonly port: number;
   readonly url: string;
   close(): Promise<void>;
+}
+
+function prefixRouteOf(options: HealthServerOptions, path: string): ((path: string) => Promise<{ status: number; body: string }>) | undefined {
+  const routes = options.prefixRoutes ?? {};
+  const prefix = Object.keys(routes).find((p) => path.startsWith(p));
+  return prefix === undefined ? undefined : routes[prefix];
 }
 
 /** Serves /healthz (the process answers), /readyz (its readiness) and /metrics (Prometheus text). */
@@ -48,6 +59,15 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         },
         (err: unknown) => {
           send(500, 'text/plain', `metrics failed: ${String(err)}\n`);
+        },
+      );
+    } else if (path !== undefined && prefixRouteOf(options, path) !== undefined) {
+      prefixRouteOf(options, path)?.(path).then(
+        (answer) => {
+          send(answer.status, 'text/plain', answer.body);
+        },
+        (err: unknown) => {
+          send(500, 'text/plain', `failed: ${String(err)}\n`);
         },
       );
     } else {

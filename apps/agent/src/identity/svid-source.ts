@@ -98,6 +98,15 @@ export class SvidSource {
     this.#schedule(0);
   }
 
+  /**
+   * Asks for a new SVID now (the snapshot shows a mesh name the current one lacks), unless an attempt is under way;
+   * rotation and retries then go on from that attempt's outcome. The caller paces these (see MeshNameRenewal).
+   */
+  renew(): void {
+    if (this.#stopped || this.#attempt !== undefined) return;
+    this.#schedule(0);
+  }
+
   /** Stops rotating; waits for an attempt in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -1,13 +1,7 @@
 import type { CertificateAuthority } from '@weft/pki';
 import type { Logger } from '@weft/telemetry';
-import { CertificateDenial } from './certificate-denial.js';
-import type { CertificateMetrics } from './certificate-metrics.js';
-import type { WeftCertificateResponse } from '@weft/pki';
-import type { RateLimiter } from './rate-limiter.js';
-import { checkRequest, denialOfIssuanceError } from './request-validation.js';
-import type { LifetimeBounds } from './request-validation.js';
-import type { TokenAuthenticator } from './token-authenticator.js';
-import type { WorkloadAccount } from './token-cache.js';
+import { CertificateDenial, checkRequest, denialOfIssuanceError } from '@weft/pki';
+import type { CertificateMetrics, LifetimeBounds, RateLimiter, TokenAuthenticator, WeftCertificateResponse, WorkloadAccount } from '@weft/pki';
 
 export interface CertificateIssuerOptions {
   /** The CA, or undefined while it is still being loaded. */

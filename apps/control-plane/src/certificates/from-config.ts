@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttp } from '@weft/k8s';
+import type { WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import type { ControlPlaneConfig } from '../config.js';
 import { DEFAULT_CA_PORT } from './config-entries.js';
@@ -33,7 +34,13 @@ function kubeHttpOf(config: ControlPlaneConfig): KubeHttp {
  */
 export async function launchCertificateService(
   config: ControlPlaneConfig,
-  deps: { readonly log: Logger; readonly registry: Registry; readonly signal: AbortSignal },
+  deps: {
+    readonly log: Logger;
+    readonly registry: Registry;
+    readonly signal: AbortSignal;
+    /** DNS SANs the CA grants a workload (the mesh names, from the pipeline's world). */
+    readonly grantDnsNames?: (account: WorkloadAccount) => readonly string[];
+  },
 ): Promise<CertificateService | undefined> {
   const address = certificateListenAddress(config);
   const log = deps.log.child({ part: 'certificates' });
@@ -59,6 +66,7 @@ export async function launchCertificateService(
       log,
       registry: deps.registry,
       signal: deps.signal,
+      ...(deps.grantDnsNames === undefined ? {} : { grantDnsNames: deps.grantDnsNames }),
     });
   } catch (err) {
     if (!deps.signal.aborted) log.error({ err: (err as Error).message, address: `${address.host}:${address.port}` }, 'the certificate service could not start; the rest of the control plane keeps running');

@@ -2,19 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCsr, createSelfSignedRoot, generateKeyPair } from '@weft/pki';
-import type { CertificateAuthority } from '@weft/pki';
+import { bearerToken, createCertificateMetrics, createCsr, createSelfSignedRoot, generateKeyPair, listenGrpc, RateLimiter, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
+import type { CertificateAuthority, ListeningServer } from '@weft/pki';
 import { createLogger, createMetricsRegistry } from '@weft/telemetry';
 import { weftCaServiceDefinition } from '@weft/pki';
 import type { WeftCertificateResponse } from '@weft/pki';
 import { CertificateIssuer } from './certificate-issuer.js';
-import { createCertificateMetrics } from './certificate-metrics.js';
-import { bearerToken, listenGrpc } from './grpc-server.js';
-import type { ListeningServer } from './grpc-server.js';
-import { RateLimiter } from './rate-limiter.js';
-import { ServingCertificateProvider } from './serving-certificate.js';
-import { TokenAuthenticator } from './token-authenticator.js';
-import { TokenReviewCache } from './token-cache.js';
 
 // The service over real gRPC/TLS on loopback, with a real CA. TokenReview is a scripted function here ("token-<ns>-<sa>"
 // is that ServiceAccount's token); the e2e scenario runs the same against the real kube-apiserver.

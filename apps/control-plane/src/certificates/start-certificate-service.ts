@@ -1,18 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenReviewer } from '@weft/k8s';
 import type { KubeHttp } from '@weft/k8s';
-import type { CertificateAuthority, TrustBundle } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, RateLimiter, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
+import type { CertificateAuthority, TrustBundle, WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import { loadCertificateAuthority } from './ca-material.js';
 import type { CaOrigin } from './ca-material.js';
 import { CertificateIssuer } from './certificate-issuer.js';
-import { createCertificateMetrics } from './certificate-metrics.js';
-import { listenGrpc } from './grpc-server.js';
-import { RateLimiter } from './rate-limiter.js';
-import { ServingCertificateProvider } from './serving-certificate.js';
-import { TokenAuthenticator } from './token-authenticator.js';
-import { TokenReviewCache } from './token-cache.js';
-import type { WorkloadAccount } from './token-cache.js';
 
 export interface CertificateServiceOptions {
   /** The API server: TokenReview and the CA Secrets. */

@@ -91,6 +91,20 @@ export const injectionConfig = {
     description: 'NATS url(s) the injected agents follow; empty: the same as --nats-url.',
     parse: parsers.string,
   }),
+  injectNatsCaFile: entry({
+    flag: 'inject-nats-ca-file',
+    env: 'WEFT_INJECT_NATS_CA_FILE',
+    default: '',
+    description: 'PEM file of the CA that signs NATS’s server certificate, handed to injected agents (annotation weft.dev/nats-ca, file WEFT_NATS_CA); read again when it changes. Empty: agents get no NATS CA.',
+    parse: parsers.string,
+  }),
+  injectNatsClientSvid: entry({
+    flag: 'inject-nats-client-svid',
+    env: 'WEFT_INJECT_NATS_CLIENT_SVID',
+    default: 'false',
+    description: 'Injected agents present their SVID as NATS client certificate (mutual TLS); needs --inject-ca-address.',
+    parse: parsers.boolean,
+  }),
   injectCaAddress: entry({
     flag: 'inject-ca-address',
     env: 'WEFT_INJECT_CA_ADDRESS',

@@ -124,3 +124,42 @@ describe('injection - CA roots for the agent', () => {
     expect(() => mutatePod(pod, context, testInjectionSettings())).toThrow('the CA roots are not known');
   });
 });
+
+describe('injection - NATS TLS for the agent', () => {
+  const pod: PodLike = { metadata: { name: 'web' }, spec: { containers: [{ name: 'web' }] } };
+  const context = { namespace: 'shop', namespaceLabels: { 'weft.dev/inject': 'enabled' }, caRootsPem: TEST_CA_ROOTS };
+  const NATS_CA = '-----BEGIN CERTIFICATE-----\nTUlJQm5hdHMtY2E=\n-----END CERTIFICATE-----\n';
+  type Injected = {
+    spec: { initContainers: { name: string; env?: { name: string; value?: string }[] }[]; volumes: { name: string; projected?: { sources: unknown[] } }[] };
+    metadata: { annotations: Record<string, string> };
+  };
+  const agentEnv = (after: Injected) => new Map(after.spec.initContainers.find((c) => c.name === 'weft-agent')?.env?.map((e) => [e.name, e.value]));
+
+  it('with a NATS CA file the CA goes into an annotation, projected as the file WEFT_NATS_CA names; the SVID setting is passed on', () => {
+    const settings = testInjectionSettings({ natsUrl: 'tls://weft-nats.weft-system.svc:4222', natsCaFile: '/etc/weft/nats-tls/ca.crt', natsClientSvid: true });
+    const outcome = mutatePod(pod, { ...context, natsCaPem: NATS_CA }, settings);
+    if (outcome.result !== 'injected') throw new Error(outcome.result);
+    const after = patched(pod, outcome.patch) as unknown as Injected;
+    expect(after.metadata.annotations['weft.dev/nats-ca']).toBe(NATS_CA);
+    const env = agentEnv(after);
+    expect(env.get('WEFT_NATS_URL')).toBe('tls://weft-nats.weft-system.svc:4222');
+    expect(env.get('WEFT_NATS_CA')).toBe('/var/run/secrets/weft/nats-ca.pem');
+    expect(env.get('WEFT_NATS_CLIENT_SVID')).toBe('true');
+    expect(after.spec.volumes.find((v) => v.name === 'weft-token')?.projected?.sources).toContainEqual({
+      downwardAPI: { items: [{ path: 'nats-ca.pem', fieldRef: { fieldPath: "metadata.annotations['weft.dev/nats-ca']" } }] },
+    });
+  });
+
+  it('without a NATS CA file: no annotation, no WEFT_NATS_CA, no SVID variable', () => {
+    const outcome = mutatePod(pod, context, testInjectionSettings());
+    if (outcome.result !== 'injected') throw new Error(outcome.result);
+    const after = patched(pod, outcome.patch) as unknown as Injected;
+    expect(after.metadata.annotations['weft.dev/nats-ca']).toBeUndefined();
+    expect([...agentEnv(after).keys()]).not.toContain('WEFT_NATS_CA');
+    expect([...agentEnv(after).keys()]).not.toContain('WEFT_NATS_CLIENT_SVID');
+  });
+
+  it('with a NATS CA file that cannot be read, injection fails instead of making an agent that cannot verify NATS', () => {
+    expect(() => mutatePod(pod, { ...context, natsCaPem: '' }, testInjectionSettings({ natsCaFile: '/missing/ca.crt' }))).toThrow('the NATS CA (/missing/ca.crt) could not be read');
+  });
+});

@@ -1,3 +1,5 @@
+import { MESH_TLS_LABEL, MESH_TLS_LABEL_VALUE } from '@weft/model';
+import { ProbeAnnotationError, rewriteAppProbes } from './app-probes.js';
 import { addToMap, appendToList, prependToList } from './json-patch.js';
 import type { JsonPatchAdd } from './json-patch.js';
 import {
@@ -6,6 +8,7 @@ import {
   DEFAULT_CONTAINER_ANNOTATION,
   FOREIGN_SIDECARS,
   INJECTED_ANNOTATION,
+  NATS_CA_ANNOTATION,
   SKIPPED_ANNOTATION,
   STATUS_ANNOTATION,
 } from './names.js';
@@ -21,6 +24,8 @@ export interface PodContext {
   readonly namespaceLabels: Readonly<Record<string, string>>;
   /** The CA roots (PEM) the agent verifies the certificate service with; needed when settings.caAddress is set. */
   readonly caRootsPem?: string;
+  /** The CA (PEM) of NATS's server certificate; needed when settings.natsCaFile is set. */
+  readonly natsCaPem?: string;
 }
 
 /** `weft.dev/injected`: which injector did it, with which images and store. */
@@ -60,8 +65,10 @@ export function describePod(pod: PodLike, namespace: string): string {
 
 /**
  * Decides and builds the sidecar injection of one pod: a pure function of the pod, its namespace's labels and the
- * settings. Idempotent: a pod carrying `weft.dev/status` is returned unchanged. The JSONPatch only adds: the
- * injected containers first among the init containers (native sidecars), the volumes at the end, and two annotations.
+ * settings. Idempotent: a pod carrying `weft.dev/status` is returned unchanged. The JSONPatch adds: the injected
+ * containers first among the init containers (native sidecars), the volumes at the end, the annotations and the
+ * mesh TLS label; the only fields it replaces are the app containers' httpGet/tcpSocket/grpc probes, pointed at the
+ * agent (see app-probes.ts; opt out with `weft.dev/rewrite-app-probes: "false"`).
  */
 export function mutatePod(pod: PodLike, context: PodContext, settings: InjectionSettings): InjectionOutcome {
   const annotations = pod.metadata?.annotations ?? {};
@@ -86,10 +93,12 @@ export function mutatePod(pod: PodLike, context: PodContext, settings: Injection
     return { result: 'refused', message: `${who}: annotation ${CONFIG_STORE_ANNOTATION}="${store}" must be "etcd" or "yaml"` };
   }
   let args: string[];
+  let probes: ReturnType<typeof rewriteAppProbes>;
   try {
     args = interceptionArgs(settings, annotations);
+    probes = rewriteAppProbes(pod.spec?.containers ?? [], annotations, settings.agentHealthPort);
   } catch (err) {
-    if (err instanceof TrafficAnnotationError) return { result: 'refused', message: `${who}: ${err.message}` };
+    if (err instanceof TrafficAnnotationError || err instanceof ProbeAnnotationError) return { result: 'refused', message: `${who}: ${err.message}` };
     throw err;
   }
   const caRoots = context.caRootsPem ?? '';
@@ -97,7 +106,12 @@ export function mutatePod(pod: PodLike, context: PodContext, settings: Injection
     // Not the pod's fault, but injecting an agent that cannot verify the CA would only fail later, in the pod.
     throw new Error('the CA roots are not known, so the agent could not verify the certificate service');
   }
-  const sidecars = sidecarContainers(settings, store, args);
+  const natsCa = context.natsCaPem ?? '';
+  if (settings.natsCaFile !== '' && !natsCa.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error(`the NATS CA (${settings.natsCaFile}) could not be read, so the agent could not verify NATS`);
+  }
+  const appProbers = Object.keys(probes.probers).length === 0 ? undefined : JSON.stringify(probes.probers);
+  const sidecars = sidecarContainers(settings, store, args, appProbers === undefined ? {} : { appProbers });
   const status: InjectionStatus = {
     initContainers: sidecars.initContainers.map((c) => c.name),
     containers: sidecars.containers.map((c) => c.name),
@@ -118,11 +132,16 @@ export function mutatePod(pod: PodLike, context: PodContext, settings: Injection
     [INJECTED_ANNOTATION]: JSON.stringify(injected),
     [STATUS_ANNOTATION]: JSON.stringify(status),
     ...(settings.caAddress === '' ? {} : { [CA_ROOTS_ANNOTATION]: caRoots }),
+    ...(settings.natsCaFile === '' ? {} : { [NATS_CA_ANNOTATION]: natsCa }),
     // Without it kubectl logs/exec would pick the first container, a sidecar when they are plain containers.
     ...(annotations[DEFAULT_CONTAINER_ANNOTATION] === undefined && appContainer !== undefined ? { [DEFAULT_CONTAINER_ANNOTATION]: appContainer } : {}),
   };
   const patch = [
     ...addToMap('/metadata/annotations', pod.metadata?.annotations ?? undefined, added),
+    // Clients send mTLS to a Service only when every endpoint's pod carries it.
+    ...addToMap('/metadata/labels', pod.metadata?.labels ?? undefined, { [MESH_TLS_LABEL]: MESH_TLS_LABEL_VALUE }),
+    // Before the sidecars are put in front of the app containers: the probe paths use the pod's own indexes.
+    ...probes.patch,
     ...prependToList('/spec/initContainers', pod.spec?.initContainers ?? undefined, sidecars.initContainers),
     ...prependToList('/spec/containers', pod.spec?.containers ?? undefined, sidecars.containers),
     ...appendToList('/spec/volumes', pod.spec?.volumes ?? undefined, sidecars.volumes),

@@ -14,6 +14,18 @@ export const STATUS_ANNOTATION = 'weft.dev/status';
  * service with. The agent reads them as a file, projected from this annotation by the downward API.
  */
 export const CA_ROOTS_ANNOTATION = 'weft.dev/ca-roots';
+/**
+ * Written on injection when agents are given the CA of NATS's server certificate (--inject-nats-ca-file): that CA
+ * (PEM), projected into the agent's file WEFT_NATS_CA by the downward API, like the CA roots.
+ */
+export const NATS_CA_ANNOTATION = 'weft.dev/nats-ca';
+/**
+ * The agent's variable asking it to present its SVID as NATS client certificate (set with --inject-nats-client-svid).
+ * It must match the agent's flag (apps/agent/src/config.ts, the NATS identity work).
+ */
+export const NATS_CLIENT_SVID_ENV = 'WEFT_NATS_CLIENT_SVID';
+/** Pod annotation `"false"`: keep the app's kubelet probes as they are (by default they go through the agent). */
+export const REWRITE_PROBES_ANNOTATION = 'weft.dev/rewrite-app-probes';
 /** Written when a selected pod is skipped (host network): why. */
 export const SKIPPED_ANNOTATION = 'weft.dev/injection-skipped';
 /** kubectl's default container for logs/exec: kept on the app, not a sidecar. */
@@ -47,9 +59,12 @@ export const PATHS = {
   tokenDir: '/var/run/secrets/weft',
   tokenFile: '/var/run/secrets/weft/token',
   caRootsFile: '/var/run/secrets/weft/ca-roots.pem',
+  natsCaFile: '/var/run/secrets/weft/nats-ca.pem',
   stateDir: '/var/run/weft/state',
   apisixConfigDir: '/var/run/weft/apisix',
   apisixYaml: '/var/run/weft/apisix/apisix.yaml',
+  /** The mesh trust bundle the agent writes for APISIX's nginx (apisix.ssl.ssl_trusted_certificate). */
+  trustBundleFile: '/var/run/weft/apisix/trust-bundle.pem',
   /** The APISIX image's home (apache/apisix images): conf/config.yaml, conf/apisix.yaml, conf/nginx.conf. */
   apisixHome: '/usr/local/apisix',
 } as const;

@@ -12,6 +12,8 @@ export interface PodInjectorOptions {
   readonly namespaceLabels: (namespace: string) => Promise<Readonly<Record<string, string>>>;
   /** The CA roots (PEM) injected agents verify the certificate service with: the current ones, read per pod. */
   readonly caRoots: () => string;
+  /** The CA (PEM) of NATS's server certificate, read per pod; needed when settings.natsCaFile is set. */
+  readonly natsCa?: () => string;
   readonly log: Logger;
   readonly metrics: InjectionMetrics;
 }
@@ -68,7 +70,8 @@ export class PodInjector {
     let outcome: InjectionOutcome;
     try {
       const namespaceLabels = await this.options.namespaceLabels(namespace);
-      outcome = mutatePod(pod, { namespace, namespaceLabels, caRootsPem: this.options.caRoots() }, this.options.settings);
+      const natsCaPem = this.options.natsCa?.();
+      outcome = mutatePod(pod, { namespace, namespaceLabels, caRootsPem: this.options.caRoots(), ...(natsCaPem === undefined ? {} : { natsCaPem }) }, this.options.settings);
     } catch (err) {
       const message = `weft sidecar injector could not process ${who}: ${(err as Error).message}`;
       log.error({ uid, pod: who, err: (err as Error).message }, 'injection failed');

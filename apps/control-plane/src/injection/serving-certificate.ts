@@ -59,7 +59,11 @@ export interface RotatingCertificateOptions {
   readonly now?: () => Date;
 }
 
-/** A serving certificate renewed at half-life (with jitter) until stopped; a failed renewal keeps the current one. */
+/**
+ * A serving certificate renewed at half-life (with jitter) until stopped; a failed renewal keeps the current one.
+ * Half-life counts from issuance, not from notBefore: the CA back-dates notBefore for clock skew (5 minutes), and a
+ * lifetime measured from there would put renewal in the past for short-lived certificates, renewing in a loop.
+ */
 export class RotatingCertificate {
   #current: ServingCertificate;
   /** Planned once per certificate, so the jitter is drawn once. */
@@ -69,7 +73,18 @@ export class RotatingCertificate {
 
   private constructor(private readonly options: RotatingCertificateOptions, first: ServingCertificate) {
     this.#current = first;
-    this.#renewAt = nextRotation(first, this.now());
+    this.#renewAt = this.plan(first);
+  }
+
+  /** Half of the validity left at issuance (now), with jitter. */
+  private plan(certificate: ServingCertificate): Date {
+    const issuedAt = this.now();
+    return nextRotation({ notBefore: issuedAt, notAfter: certificate.notAfter }, issuedAt);
+  }
+
+  /** When the current certificate will be renewed. */
+  get renewAt(): Date {
+    return this.#renewAt;
   }
 
   private now(): Date {
@@ -109,7 +124,7 @@ export class RotatingCertificate {
       const next = await this.options.issuer.issueServingCertificate(this.options.dnsNames);
       if (this.#stopped) return;
       this.#current = next;
-      this.#renewAt = nextRotation(next, this.now());
+      this.#renewAt = this.plan(next);
       this.options.log.info({ dnsNames: this.options.dnsNames, notAfter: next.notAfter.toISOString() }, 'renewed the webhook serving certificate');
       this.options.onRenewed(next);
       this.schedule();

@@ -28,4 +28,9 @@ describe('injection - settings', () => {
     );
     expect(checkInjectionSettings(testInjectionSettings())).toEqual(testInjectionSettings());
   });
+
+  it('refuses agents presenting their SVID to NATS without a certificate service to get it from', () => {
+    expect(() => checkInjectionSettings(testInjectionSettings({ natsClientSvid: true, caAddress: '' }))).toThrow('agents cannot present their SVID to NATS without a certificate service address');
+    expect(checkInjectionSettings(testInjectionSettings({ natsClientSvid: true })).natsClientSvid).toBe(true);
+  });
 });

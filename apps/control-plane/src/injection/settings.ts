@@ -18,6 +18,13 @@ export interface InjectionSettings {
   readonly clusterId: string;
   /** NATS server(s) the agent follows, comma-separated. */
   readonly natsUrl: string;
+  /**
+   * PEM file of the CA that signs NATS's server certificate (the chart mounts nats.tls.secretName's ca.crt); read per
+   * pod and handed to the agent. Empty: agents get no NATS CA.
+   */
+  readonly natsCaFile: string;
+  /** Agents present their SVID as NATS client certificate (mutual TLS; needs caAddress). */
+  readonly natsClientSvid: boolean;
   /** `host:port` of the control plane's certificate service; empty: the agent asks for no SVID. */
   readonly caAddress: string;
   /** SPIFFE trust domain the agent asks its SVID in. */
@@ -71,6 +78,8 @@ export const INJECTION_DEFAULTS = {
   initResources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
   tokenAudience: 'weft',
   tokenExpirationSeconds: 3600,
+  natsCaFile: '',
+  natsClientSvid: false,
 } as const satisfies Partial<InjectionSettings>;
 
 export class InjectionSettingsError extends Error {
@@ -112,6 +121,7 @@ export function checkInjectionSettings(settings: InjectionSettings): InjectionSe
   if (settings.agentImage.trim() === '') problems.push('the agent image is empty');
   if (settings.apisixImage.trim() === '') problems.push('the APISIX image is empty');
   if (settings.natsUrl.trim() === '') problems.push('the NATS url is empty');
+  if (settings.natsClientSvid && settings.caAddress === '') problems.push('agents cannot present their SVID to NATS without a certificate service address');
   const ports = {
     inbound: settings.inboundPort,
     outbound: settings.outboundPort,

@@ -1,3 +1,4 @@
+import { APP_PROBERS_ENV } from '@weft/model';
 import { APISIX_CONFIG_ENV, apisixConfigYaml, apisixStartScript } from './apisix-config.js';
 import {
   AGENT_CONTAINER_NAME,
@@ -5,6 +6,8 @@ import {
   APISIX_CONFIG_VOLUME,
   APISIX_CONTAINER_NAME,
   INIT_CONTAINER_NAME,
+  NATS_CA_ANNOTATION,
+  NATS_CLIENT_SVID_ENV,
   PATHS,
   STATE_VOLUME,
   TOKEN_VOLUME,
@@ -19,6 +22,12 @@ export interface Sidecars {
   readonly volumes: readonly InjectedVolume[];
 }
 
+/** What the agent gets from this pod besides the settings. */
+export interface SidecarExtras {
+  /** JSON of the app's original probes (AppProbers), which the agent runs on the kubelet's behalf. */
+  readonly appProbers?: string;
+}
+
 const fromField = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
 /**
@@ -27,7 +36,7 @@ const fromField = (name: string, fieldPath: string): EnvVar => ({ name, valueFro
  * agent has applied its first snapshot (its /readyz), then APISIX has loaded it (/status/ready), and only then do
  * the pod's own init containers and the app start. On shutdown sidecars stop after the app, in reverse order.
  */
-export function sidecarContainers(settings: InjectionSettings, store: ConfigStore, interceptionArgs: readonly string[]): Sidecars {
+export function sidecarContainers(settings: InjectionSettings, store: ConfigStore, interceptionArgs: readonly string[], extras: SidecarExtras = {}): Sidecars {
   const pull = settings.imagePullPolicy;
   const native = settings.nativeSidecars;
   const init: InjectedContainer = {
@@ -51,6 +60,8 @@ export function sidecarContainers(settings: InjectionSettings, store: ConfigStor
     fromField('POD_NAME', 'metadata.name'),
     fromField('POD_NAMESPACE', 'metadata.namespace'),
     fromField('POD_IP', 'status.podIP'),
+    // Every address (dual stack): meshed upstreams with an endpoint here name the mesh names clients send to it.
+    fromField('POD_IPS', 'status.podIPs'),
     fromField('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
     fromField('NODE_NAME', 'spec.nodeName'),
     { name: 'WEFT_CLUSTER_ID', value: settings.clusterId },
@@ -70,7 +81,12 @@ export function sidecarContainers(settings: InjectionSettings, store: ConfigStor
       : [
           { name: 'WEFT_CA_ADDRESS', value: settings.caAddress },
           { name: 'WEFT_CA_ROOT_FILE', value: PATHS.caRootsFile },
+          // On the volume APISIX mounts: its nginx verifies peers with it (apisix.ssl.ssl_trusted_certificate).
+          { name: 'WEFT_TRUST_BUNDLE_FILE', value: PATHS.trustBundleFile },
         ]),
+    ...(settings.natsCaFile === '' ? [] : [{ name: 'WEFT_NATS_CA', value: PATHS.natsCaFile }]),
+    ...(settings.natsClientSvid ? [{ name: NATS_CLIENT_SVID_ENV, value: 'true' }] : []),
+    ...(extras.appProbers === undefined ? [] : [{ name: APP_PROBERS_ENV, value: extras.appProbers }]),
   ];
   const agentProbe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: settings.agentHealthPort },
@@ -114,7 +130,7 @@ export function sidecarContainers(settings: InjectionSettings, store: ConfigStor
     name: APISIX_CONTAINER_NAME,
     image: settings.apisixImage,
     imagePullPolicy: pull,
-    command: ['/bin/sh', '-c', apisixStartScript(store)],
+    command: ['/bin/sh', '-c', apisixStartScript(store, { trustBundle: settings.caAddress !== '' })],
     env: [{ name: APISIX_CONFIG_ENV, value: apisixConfigYaml(settings, store) }],
     ports: [
       { name: 'weft-outbound', containerPort: settings.outboundPort, protocol: 'TCP' },
@@ -142,6 +158,9 @@ export function sidecarContainers(settings: InjectionSettings, store: ConfigStor
     ...(settings.caAddress === ''
       ? []
       : [{ downwardAPI: { items: [{ path: 'ca-roots.pem', fieldRef: { fieldPath: `metadata.annotations['${CA_ROOTS_ANNOTATION}']` } }] } }]),
+    ...(settings.natsCaFile === ''
+      ? []
+      : [{ downwardAPI: { items: [{ path: 'nats-ca.pem', fieldRef: { fieldPath: `metadata.annotations['${NATS_CA_ANNOTATION}']` } }] } }]),
   ];
   const volumes: InjectedVolume[] = [
     { name: TOKEN_VOLUME, projected: { sources: identitySources } },

@@ -8,6 +8,7 @@ import { loadCertificateAuthority } from '../certificates/ca-material.js';
 import type { ControlPlaneConfig } from '../config.js';
 import { CaBundleKeeper } from './ca-bundle-keeper.js';
 import { createInjectionMetrics } from './injection-metrics.js';
+import { pemFileReader } from './pem-file.js';
 import { PodInjector } from './pod-injector.js';
 import { RotatingCertificate, servingIssuerFromCa } from './serving-certificate.js';
 import type { ServingCertificateIssuer } from './serving-certificate.js';
@@ -34,6 +35,8 @@ export function injectionSettingsFrom(config: ControlPlaneConfig, version: strin
     imagePullPolicy: config.injectImagePullPolicy,
     clusterId: config.clusterId,
     natsUrl: config.injectNatsUrl === '' ? config.natsUrl : config.injectNatsUrl,
+    natsCaFile: config.injectNatsCaFile,
+    natsClientSvid: config.injectNatsClientSvid,
     caAddress: config.injectCaAddress,
     trustDomain: config.trustDomain,
     proxyUid: config.injectProxyUid,
@@ -114,6 +117,7 @@ export async function startInjection(options: InjectionOptions): Promise<Injecti
     metrics,
     namespaceLabels: (ns) => readNamespaceLabels(http, ns),
     caRoots: () => certificate.current.caBundlePem,
+    ...(options.settings.natsCaFile === '' ? {} : { natsCa: pemFileReader(options.settings.natsCaFile) }),
   });
   const keeper = new CaBundleKeeper({
     configurationName: options.configurationName,

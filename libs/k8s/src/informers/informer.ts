@@ -22,6 +22,10 @@ export interface InformerOptions {
   /** Delay before re-listing an optional kind whose CRD is not installed. */
   readonly missingRetryMs?: number;
   readonly backoff?: Backoff;
+  /** Only this namespace (a namespaced kind); every namespace when absent. */
+  readonly namespace?: string;
+  /** Only objects matching this label selector (the API server's syntax, e.g. `app=x`). */
+  readonly labelSelector?: string;
 }
 
 export interface InformerStats {
@@ -130,9 +134,10 @@ export class Informer {
     const items: KubeObject[] = [];
     let cont: string | undefined;
     let rv: string | undefined;
-    const base = collectionPath(this.type);
+    const base = collectionPath(this.type, this.options.namespace);
     do {
       const query = new URLSearchParams({ limit: String(this.options.pageSize ?? 500) });
+      if (this.options.labelSelector !== undefined) query.set('labelSelector', this.options.labelSelector);
       if (cont !== undefined) query.set('continue', cont);
       let page: KubeList;
       try {
@@ -194,7 +199,8 @@ export class Informer {
       timeoutSeconds: String(timeoutSeconds),
       resourceVersion: this.resourceVersion ?? '',
     });
-    const path = `${collectionPath(this.type)}?${query.toString()}`;
+    if (this.options.labelSelector !== undefined) query.set('labelSelector', this.options.labelSelector);
+    const path = `${collectionPath(this.type, this.options.namespace)}?${query.toString()}`;
     // The socket may stay quiet between bookmarks; allow the whole server-side timeout plus a margin.
     for await (const event of this.http.watch(path, signal, (timeoutSeconds + 30) * 1000)) {
       this.apply(event);

@@ -1,6 +1,9 @@
 import type { experimental } from '@grpc/grpc-js';
-import { createCsr, exportPrivateKeyPem, generateKeyPair, nextRotation } from '@weft/pki';
-import type { CertificateAuthority, SpiffeIdParts } from '@weft/pki';
+import type { CertificateAuthority } from '../authority.js';
+import { createCsr } from '../csr.js';
+import { exportPrivateKeyPem, generateKeyPair } from '../keys.js';
+import { nextRotation } from '../rotation.js';
+import type { SpiffeIdParts } from '../spiffe-id.js';
 import type { Logger } from '@weft/telemetry';
 
 type IdentityListener = experimental.IdentityCertificateUpdateListener;
@@ -16,20 +19,29 @@ export interface ServingCertificate {
   readonly renewAt: Date;
 }
 
-export interface ServingCertificateOptions {
+/** Issued by a CertificateAuthority held in this process (the control plane). */
+export interface ServingFromAuthority {
   readonly ca: () => CertificateAuthority;
-  /** The control plane's own identity (its namespace and ServiceAccount). */
+  /** The service's own identity (its namespace and ServiceAccount). */
   readonly identity: Omit<SpiffeIdParts, 'trustDomain'>;
   /** The names clients dial, e.g. weft-control-plane.weft-system.svc. */
   readonly dnsNames: readonly string[];
+}
+
+/** Issued by someone else (the cert-manager bridge asks cert-manager): makes a key and returns it with its chain. */
+export interface ServingFromIssuer {
+  readonly issue: () => Promise<ServingCertificate>;
+}
+
+export type ServingCertificateOptions = (ServingFromAuthority | ServingFromIssuer) & {
   readonly log: Logger;
   /** Wait before retrying a failed renewal: 10 s. */
   readonly retryMs?: number;
-}
+};
 
 /**
- * The certificate service's serving certificate, issued by the same CA for the control plane's identity and DNS
- * names, renewed at half-life with jitter (a failed renewal keeps the current one and retries). It is a grpc-js
+ * The certificate service's serving certificate, issued by the same CA for the service's identity and DNS names (or
+ * by `issue`), renewed at half-life with jitter (a failed renewal keeps the current one and retries). It is a grpc-js
  * CertificateProvider, so a renewal reaches the listening server without a restart.
  */
 export class ServingCertificateProvider implements experimental.CertificateProvider {
@@ -124,7 +136,11 @@ function update(certificate: ServingCertificate): experimental.IdentityCertifica
   return { certificate: Buffer.from(certificate.chainPem), privateKey: Buffer.from(certificate.keyPem) };
 }
 
-async function issue(options: ServingCertificateOptions): Promise<ServingCertificate> {
+function issue(options: ServingCertificateOptions): Promise<ServingCertificate> {
+  return 'issue' in options ? options.issue() : issueFromAuthority(options);
+}
+
+async function issueFromAuthority(options: ServingFromAuthority): Promise<ServingCertificate> {
   const ca = options.ca();
   const spiffeId = { ...options.identity, trustDomain: ca.trustDomain };
   const keys = await generateKeyPair();

@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { experimental } from '@grpc/grpc-js';
 import { CertificateDenial } from './certificate-denial.js';
-import type { CertificateIssuer } from './certificate-issuer.js';
-import { weftCaServiceDefinition } from '@weft/pki';
-import type { WeftCertificateRequest, WeftCertificateResponse } from '@weft/pki';
+import { weftCaServiceDefinition } from './ca-service.js';
+import type { WeftCertificateRequest, WeftCertificateResponse } from './ca-service.js';
 
 /**
  * Largest request grpc-js accepts before calling the handler (it answers RESOURCE_EXHAUSTED above it). Far above
@@ -11,10 +10,23 @@ import type { WeftCertificateRequest, WeftCertificateResponse } from '@weft/pki'
  */
 export const MAX_REQUEST_BYTES = 256 * 1024;
 
+/** One call, whatever the transport: the bearer token, the decoded request, and who sent it. */
+export interface CertificateCall {
+  readonly token: string;
+  readonly request: { readonly csr?: unknown; readonly validity_duration?: unknown };
+  /** The client's address, for the audit line. */
+  readonly peer: string;
+}
+
+/** What answers a call: the control plane's CA, or the cert-manager bridge. Throws CertificateDenial to refuse. */
+export interface CertificateCallHandler {
+  createCertificate(call: CertificateCall): Promise<WeftCertificateResponse>;
+}
+
 export interface GrpcServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly issuer: CertificateIssuer;
+  readonly issuer: CertificateCallHandler;
   /** The serving certificate (renewed in place). */
   readonly identity: experimental.CertificateProvider;
 }

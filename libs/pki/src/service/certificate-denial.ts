@@ -14,6 +14,11 @@ export type DenialReason =
   | 'bad-validity'
   | 'rate-limited'
   | 'api-unavailable'
+  // The cert-manager bridge's signer: an approver denied the CertificateRequest, the issuer failed it (or returned
+  // something unusable), or it was not finished in time.
+  | 'signer-denied'
+  | 'signer-failed'
+  | 'signer-timeout'
   | 'internal';
 
 const CODE_OF: Readonly<Record<DenialReason, DenialCode>> = {
@@ -28,6 +33,9 @@ const CODE_OF: Readonly<Record<DenialReason, DenialCode>> = {
   'bad-validity': 'INVALID_ARGUMENT',
   'rate-limited': 'RESOURCE_EXHAUSTED',
   'api-unavailable': 'UNAVAILABLE',
+  'signer-denied': 'PERMISSION_DENIED',
+  'signer-failed': 'UNAVAILABLE',
+  'signer-timeout': 'UNAVAILABLE',
   internal: 'INTERNAL',
 };
 

@@ -1,4 +1,5 @@
-import { CsrError, IssuanceError, MAX_CSR_PEM_LENGTH, SpiffeIdError } from '@weft/pki';
+import { MAX_CSR_PEM_LENGTH } from '../csr.js';
+import { CsrError, IssuanceError, SpiffeIdError } from '../errors.js';
 import { CertificateDenial } from './certificate-denial.js';
 
 /** Shortest SVID anyone may ask for: shorter ones would spend their life being renewed. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CsrError, IssuanceError, MAX_CSR_PEM_LENGTH } from '@weft/pki';
+import { MAX_CSR_PEM_LENGTH } from '../csr.js';
+import { CsrError, IssuanceError } from '../errors.js';
 import { CertificateDenial } from './certificate-denial.js';
 import { checkRequest, denialOfIssuanceError, MIN_SVID_LIFETIME_MS } from './request-validation.js';
 

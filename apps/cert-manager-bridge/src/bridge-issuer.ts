@@ -1,0 +1,123 @@
+import { CertificateDenial, checkCsrIdentity, checkRequest, denialOfIssuanceError, formatSpiffeId } from '@weft/pki';
+import type { CertificateCall, CertificateCallHandler, CertificateMetrics, LifetimeBounds, RateLimiter, TokenAuthenticator, WeftCertificateResponse, WorkloadAccount } from '@weft/pki';
+import type { Logger } from '@weft/telemetry';
+import { SignerError } from './cert-manager-signer.js';
+import type { CsrSigner, SignerProblem } from './cert-manager-signer.js';
+import { answerOf } from './trust-material.js';
+import type { SvidAnswer } from './trust-material.js';
+
+export interface BridgeIssuerOptions {
+  readonly trustDomain: string;
+  readonly authenticator: TokenAuthenticator;
+  readonly limiter: RateLimiter;
+  /** maxLifetimeMs bounds what an agent may ask; defaultLifetimeMs is what 0 ("the default") gets. */
+  readonly bounds: LifetimeBounds & { readonly defaultLifetimeMs: number };
+  readonly signer: CsrSigner;
+  /** Roots the operator configured (--trust-bundle-file); undefined: the issuer's status.ca. Throws when unreadable. */
+  readonly configuredRoots?: () => readonly string[];
+  readonly metrics: CertificateMetrics;
+  /** Told of every trust bundle answered, for the CA expiry gauge and /debug/bridge. */
+  readonly onAnswer?: (answer: SvidAnswer) => void;
+  /** Audit log: one line per issuance and per denial. */
+  readonly log: Logger;
+}
+
+const DENIAL_OF: Readonly<Record<SignerProblem, 'signer-denied' | 'signer-failed' | 'signer-timeout' | 'api-unavailable'>> = {
+  denied: 'signer-denied',
+  failed: 'signer-failed',
+  timeout: 'signer-timeout',
+  unavailable: 'api-unavailable',
+};
+
+/**
+ * The bridge's decision, step for step the control plane's: authenticate the token (TokenReview), rate-limit the
+ * identity, check the request, check the CSR asks for exactly the token's own SPIFFE ID (cert-manager signs the
+ * CSR as it is, so this is the only check), then let cert-manager sign. Throws CertificateDenial; every outcome is
+ * one audit line and counted.
+ */
+export class BridgeIssuer implements CertificateCallHandler {
+  readonly #options: BridgeIssuerOptions;
+
+  constructor(options: BridgeIssuerOptions) {
+    this.#options = options;
+  }
+
+  async createCertificate(call: CertificateCall): Promise<WeftCertificateResponse> {
+    const { metrics, log } = this.#options;
+    const started = performance.now();
+    let account: WorkloadAccount | undefined;
+    let requestName: string | undefined;
+    try {
+      account = await this.#options.authenticator.authenticate(call.token);
+      const identity = `${account.namespace}/${account.serviceAccount}`;
+      const decision = this.#options.limiter.take(identity);
+      if (!decision.allowed) {
+        throw new CertificateDenial('rate-limited', `too many certificate requests for ${identity}: retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`);
+      }
+      const checked = checkRequest(call.request, this.#options.bounds);
+      const spiffeId = { trustDomain: this.#options.trustDomain, namespace: account.namespace, serviceAccount: account.serviceAccount };
+      try {
+        checkCsrIdentity({ csrPem: checked.csrPem, spiffeId });
+      } catch (err) {
+        throw denialOfIssuanceError(err) ?? err;
+      }
+      const uri = formatSpiffeId(spiffeId);
+      const roots = this.#roots();
+      const lifetimeMs = checked.lifetimeMs ?? this.#options.bounds.defaultLifetimeMs;
+      const signed = await this.#options.signer.sign({ csrPem: checked.csrPem, durationSeconds: Math.round(lifetimeMs / 1000), spiffeId: uri });
+      requestName = signed.requestName;
+      const answer = answerOf(signed, uri, roots);
+      this.#options.onAnswer?.(answer);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.issued.inc();
+      metrics.issueSeconds.observe(seconds);
+      log.info(
+        {
+          audit: 'issued',
+          identity: uri,
+          serial: answer.leaf.serialNumber,
+          notAfter: new Date(answer.leaf.validTo).toISOString(),
+          certificateRequest: requestName,
+          peer: call.peer,
+          durationMs: Math.round(seconds * 1e4) / 10,
+        },
+        'certificate issued',
+      );
+      return { cert_chain: answer.certChain, trust_bundle: answer.trustBundle };
+    } catch (err) {
+      const denial = denialOf(err);
+      metrics.denials.inc({ reason: denial.reason });
+      metrics.issueSeconds.observe((performance.now() - started) / 1000);
+      log.warn(
+        {
+          audit: 'denied',
+          ...(account === undefined ? {} : { identity: `${account.namespace}/${account.serviceAccount}` }),
+          ...(requestName === undefined ? {} : { certificateRequest: requestName }),
+          reason: denial.reason,
+          code: denial.code,
+          peer: call.peer,
+          err: denial.message,
+          ...(denial.reason === 'internal' ? { cause: (err as Error).message } : {}),
+        },
+        'certificate denied',
+      );
+      throw denial;
+    }
+  }
+
+  #roots(): readonly string[] | undefined {
+    const configured = this.#options.configuredRoots;
+    if (configured === undefined) return undefined;
+    try {
+      return configured();
+    } catch (err) {
+      throw new CertificateDenial('signer-failed', `cannot read the configured trust bundle: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+function denialOf(err: unknown): CertificateDenial {
+  if (err instanceof CertificateDenial) return err;
+  if (err instanceof SignerError) return new CertificateDenial(DENIAL_OF[err.problem], err.message, { cause: err });
+  return new CertificateDenial('internal', 'internal error while issuing the certificate', { cause: err });
+}

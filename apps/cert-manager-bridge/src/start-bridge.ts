@@ -1,0 +1,224 @@
+import { X509Certificate } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CertificateRequests, TokenReviewer } from '@weft/k8s';
+import type { IssuerRef, KubeHttp, OwnerReference } from '@weft/k8s';
+import { createCertificateMetrics, listenGrpc, RateLimiter, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
+import type { Logger, Readiness, Registry } from '@weft/telemetry';
+import { Counter } from 'prom-client';
+import { BridgeIssuer } from './bridge-issuer.js';
+import { CertManagerSigner } from './cert-manager-signer.js';
+import { servingIssuer } from './serving-identity.js';
+import { TrustBundleFile } from './trust-material.js';
+
+/** The label on every CertificateRequest the bridge makes: its watch and its cleanup see only these. */
+export const MANAGED_BY_LABELS = { 'app.kubernetes.io/managed-by': 'weft-cert-manager-bridge' } as const;
+
+export interface BridgeOptions {
+  /** The API server: TokenReview and CertificateRequests. */
+  readonly http: KubeHttp;
+  readonly host: string;
+  /** 0: a free port. */
+  readonly port: number;
+  readonly namespace: string;
+  readonly trustDomain: string;
+  readonly issuerRef: IssuerRef;
+  readonly issueTimeoutMs: number;
+  readonly maxLifetimeMs: number;
+  readonly ratePerSecond: number;
+  readonly burst: number;
+  readonly audience: string;
+  readonly tokenCacheTtlMs: number;
+  /** The bridge's own ServiceAccount and the DNS names of its serving certificate. */
+  readonly serviceAccount: string;
+  readonly dnsNames: readonly string[];
+  /** Owner of every CertificateRequest (the bridge's Pod), so Kubernetes deletes what a crash leaves behind. */
+  readonly owner?: OwnerReference;
+  /** Empty: the issuer's status.ca is the trust bundle. */
+  readonly trustBundleFile: string;
+  /** How often finished and abandoned CertificateRequests are looked for: 30 s. */
+  readonly sweepMs?: number;
+  readonly log: Logger;
+  readonly registry: Registry;
+  /** Aborts the start (serving-certificate retries); the promise then rejects with an AbortError. */
+  readonly signal?: AbortSignal;
+}
+
+export interface Bridge {
+  readonly port: number;
+  /** The roots handed to agents, newest answer (what an agent's --ca-root-file needs to verify the bridge). */
+  trustBundle(): readonly string[];
+  /** Names of the bridge's CertificateRequests that exist now. */
+  requestNames(): string[];
+  tokenReviews(): number;
+  readiness(): Readiness;
+  /** For /debug/bridge. */
+  describe(): unknown;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the bridge: watches its CertificateRequests, deletes the leftovers of earlier runs, gets its own serving
+ * certificate through cert-manager (retrying until the issuer answers), and serves the certificate API over TLS.
+ * Resolves once it listens.
+ */
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const log = options.log;
+  const requests = new CertificateRequests({
+    http: options.http,
+    namespace: options.namespace,
+    labels: MANAGED_BY_LABELS,
+    ...(options.owner === undefined ? {} : { owner: options.owner }),
+    log: log.child({ part: 'certificaterequests' }),
+  });
+  requests.start();
+  const loaded: { roots: readonly string[]; serving?: ServingCertificateProvider } = { roots: [] };
+  const abandonedAfterMs = 2 * options.issueTimeoutMs;
+  const swept = new Counter({
+    name: 'weft_bridge_certificate_requests_swept_total',
+    help: 'CertificateRequests the sweep deleted: finished or abandoned ones left behind (by a crash, or a delete that failed).',
+    registers: [options.registry],
+  });
+  const sweep = async (): Promise<void> => {
+    for (const name of requests.leftovers(abandonedAfterMs)) {
+      try {
+        await requests.delete(name);
+        swept.inc();
+        log.info({ request: name }, 'deleted a leftover CertificateRequest');
+      } catch (err) {
+        log.warn({ request: name, err: (err as Error).message }, 'could not delete a leftover CertificateRequest');
+      }
+    }
+  };
+  const sweeper = setInterval(() => void sweep(), options.sweepMs ?? 30_000);
+  sweeper.unref();
+  const stopAll = async (): Promise<void> => {
+    clearInterval(sweeper);
+    loaded.serving?.stop();
+    await requests.stop();
+  };
+
+  try {
+    await abortable(requests.whenSynced(), options.signal);
+    await sweep();
+    const signer = new CertManagerSigner({ requests, issuerRef: options.issuerRef, timeoutMs: options.issueTimeoutMs, log });
+    const bundleFile = options.trustBundleFile === '' ? undefined : new TrustBundleFile(options.trustBundleFile);
+    const configuredRoots = bundleFile === undefined ? undefined : () => bundleFile.roots();
+    const rootsSeen = (roots: readonly string[]): void => {
+      loaded.roots = roots;
+    };
+    const metrics = createCertificateMetrics(options.registry, { caNotAfter: () => earliestExpiry(loaded.roots), servingNotAfter: () => loaded.serving?.current.notAfter });
+    const servingLifetimeMs = Math.min(options.maxLifetimeMs, 24 * 3600_000);
+    loaded.serving = await retrying(log, options.signal, () =>
+      ServingCertificateProvider.start({
+        issue: servingIssuer({
+          signer,
+          spiffeId: { trustDomain: options.trustDomain, namespace: options.namespace, serviceAccount: options.serviceAccount },
+          dnsNames: options.dnsNames,
+          lifetimeMs: servingLifetimeMs,
+          ...(configuredRoots === undefined ? {} : { configuredRoots }),
+          onRoots: rootsSeen,
+        }),
+        log,
+      }),
+    );
+    const reviewer = new TokenReviewer(options.http);
+    const issuer = new BridgeIssuer({
+      trustDomain: options.trustDomain,
+      authenticator: new TokenAuthenticator({
+        review: (token, audiences) => reviewer.review(token, audiences),
+        audience: options.audience,
+        cache: new TokenReviewCache({ ttlMs: options.tokenCacheTtlMs }),
+        onLookup: (how) => {
+          metrics.tokenReviews.inc({ result: how });
+        },
+      }),
+      limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),
+      bounds: { maxLifetimeMs: options.maxLifetimeMs, defaultLifetimeMs: Math.min(options.maxLifetimeMs, 24 * 3600_000) },
+      signer,
+      ...(configuredRoots === undefined ? {} : { configuredRoots }),
+      metrics,
+      onAnswer: (answer) => {
+        rootsSeen(answer.trustBundle);
+      },
+      log,
+    });
+    const serving = loaded.serving;
+    const server = await listenGrpc({ host: options.host, port: options.port, issuer, identity: serving });
+    const issuerText = `${options.issuerRef.kind}.${options.issuerRef.group}/${options.issuerRef.name}`;
+    log.info(
+      {
+        address: `${options.host}:${server.port}`,
+        port: server.port,
+        trustDomain: options.trustDomain,
+        issuer: issuerText,
+        namespace: options.namespace,
+        trustBundle: options.trustBundleFile === '' ? 'status.ca' : options.trustBundleFile,
+        servingNotAfter: serving.current.notAfter.toISOString(),
+        dnsNames: options.dnsNames,
+      },
+      'cert-manager bridge listening',
+    );
+    return {
+      port: server.port,
+      trustBundle: () => loaded.roots,
+      requestNames: () => requests.names(),
+      tokenReviews: () => reviewer.calls,
+      readiness: () => ({ ready: true }),
+      describe: () => ({
+        issuer: issuerText,
+        namespace: options.namespace,
+        trustDomain: options.trustDomain,
+        certificateRequests: requests.names(),
+        trustBundle: loaded.roots,
+        serving: { serial: serving.current.serialNumber, notAfter: serving.current.notAfter.toISOString(), renewAt: serving.current.renewAt.toISOString() },
+      }),
+      async close() {
+        await server.close();
+        await stopAll();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function earliestExpiry(roots: readonly string[]): Date | undefined {
+  let earliest: Date | undefined;
+  for (const pem of roots) {
+    const match = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
+    if (match === null) continue;
+    const notAfter = new Date(new X509Certificate(match[0]).validTo);
+    if (earliest === undefined || notAfter < earliest) earliest = notAfter;
+  }
+  return earliest;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+/** Runs `start` until it succeeds, with growing pauses (1 s → 30 s), logging each failure; AbortError on `signal`. */
+async function retrying<T>(log: Logger, signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
+  let waitMs = 1_000;
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      return await start();
+    } catch (err) {
+      log.error({ err: (err as Error).message, retryInMs: waitMs }, 'cannot get the serving certificate from cert-manager; the bridge waits for it');
+      await sleep(waitMs, undefined, signal === undefined ? {} : { signal });
+      waitMs = Math.min(waitMs * 2, 30_000);
+    }
+  }
+}

@@ -1,0 +1,239 @@
+import { X509Certificate } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CertificateRequests, CertificateRequestTimeoutError, KubeHttp } from '@weft/k8s';
+import { createCsr, generateKeyPair } from '@weft/pki';
+import { createLogger } from '@weft/telemetry';
+import { startCertManager, startCluster, startWeftProcess, waitFor } from '../harness/index.js';
+import type { CertManager, Cluster, WeftProcess } from '../harness/index.js';
+import { metric } from './agent-process.js';
+import { CaTestClient, OpensslDir, requestToken } from './certificate-client.js';
+
+// apps/cert-manager-bridge (a child process) against the real kube-apiserver with cert-manager's CRDs and cert-manager's
+// own controller (built from github.com/cert-manager/cert-manager by scripts/servers/install.sh): a CA Issuer whose
+// Secret holds an intermediate CA made by openssl signs, cert-manager's built-in approver approves. Nothing here
+// signs or approves but cert-manager.
+
+const NS = 'shop';
+const TD = 'cluster.local';
+const BRIDGE_NS = 'weft-system';
+const BRIDGE_NAME = 'weft-cert-manager-bridge.weft-system.svc';
+const MANAGED = 'app.kubernetes.io/managed-by=weft-cert-manager-bridge';
+const idOf = (sa: string, ns = NS): string => `spiffe://${TD}/ns/${ns}/sa/${sa}`;
+
+let cluster: Cluster;
+let certManager: CertManager;
+let bridge: WeftProcess;
+let client: CaTestClient;
+let ssl: OpensslDir;
+let health: string;
+let rootPem: string;
+let intermediatePem: string;
+
+const issuerSpec = { ca: { secretName: 'mesh-ca' } };
+
+async function applyIssuer(spec: unknown): Promise<void> {
+  await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'mesh-ca', namespace: BRIDGE_NS }, spec }));
+}
+
+async function issuerReady(): Promise<boolean> {
+  const issuer = JSON.parse(await cluster.kubectl(['get', 'issuer', 'mesh-ca', '-n', BRIDGE_NS, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string }[] } };
+  return issuer.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+async function bridgeRequests(): Promise<string[]> {
+  const out = await cluster.kubectl(['get', 'certificaterequests', '-n', BRIDGE_NS, '-l', MANAGED, '-o', 'name']);
+  return out.split('\n').filter((line) => line !== '');
+}
+
+async function p256Csr(sa: string, ns = NS): Promise<string> {
+  return createCsr({ keys: await generateKeyPair(), spiffeId: { trustDomain: TD, namespace: ns, serviceAccount: sa } });
+}
+
+beforeAll(async () => {
+  [cluster, ssl] = await Promise.all([startCluster({ gatewayApi: 'none' }), OpensslDir.create()]);
+  certManager = await startCertManager(cluster);
+  for (const ns of [BRIDGE_NS, NS]) await cluster.kubectl(['create', 'namespace', ns]);
+  // The issuer's CA: an openssl root, and under it the intermediate cert-manager signs with (tls.crt = intermediate + root).
+  const ca = await ssl.intermediateCa('mesh');
+  rootPem = ca['root-cert.pem'];
+  intermediatePem = ca['ca.crt'];
+  await ssl.write('root.pem', rootPem);
+  await cluster.kubectl(['create', 'secret', 'tls', 'mesh-ca', '-n', BRIDGE_NS, `--cert=${ssl.path}/mesh-ca.crt`, `--key=${ssl.path}/mesh-ca.key`]);
+  await cluster.kubectl(['patch', 'secret', 'mesh-ca', '-n', BRIDGE_NS, '--type=merge', '-p', JSON.stringify({ data: { 'tls.crt': Buffer.from(ca['cert-chain.pem']).toString('base64'), 'ca.crt': Buffer.from(rootPem).toString('base64') } })]);
+  await applyIssuer(issuerSpec);
+  await waitFor('the CA Issuer to be Ready (cert-manager’s issuers loop)', issuerReady, { timeoutMs: 30_000, intervalMs: 200 });
+
+  // A leftover of an earlier run: a finished request carrying the bridge's label, which the bridge deletes at start.
+  await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'CertificateRequest',
+    metadata: { name: 'weft-svid-leftover', namespace: BRIDGE_NS, labels: { 'app.kubernetes.io/managed-by': 'weft-cert-manager-bridge' } },
+    spec: { request: Buffer.from(await p256Csr('old')).toString('base64'), usages: ['digital signature', 'client auth'], issuerRef: { name: 'mesh-ca', kind: 'Issuer', group: 'cert-manager.io' } },
+  }));
+  await waitFor('cert-manager to issue the leftover request', async () => {
+    const cr = JSON.parse(await cluster.kubectl(['get', 'certificaterequest', 'weft-svid-leftover', '-n', BRIDGE_NS, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string }[] } };
+    return cr.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+
+  bridge = startWeftProcess({
+    name: 'cert-manager-bridge',
+    entry: 'apps/cert-manager-bridge/src/cli.ts',
+    args: ['--kubeconfig', cluster.kubeconfigPath, '--ca-listen', '127.0.0.1:0', '--health-host', '127.0.0.1', '--health-port', '0', '--issuer-name', 'mesh-ca', '--issue-timeout', '8s', '--ca-burst', '20'],
+    env: { POD_NAMESPACE: BRIDGE_NS, WEFT_LOG_LEVEL: 'info' },
+  });
+  const listening = await bridge.waitForLine('the bridge listening', (l) => l['msg'] === 'cert-manager bridge listening', 90_000);
+  health = (await bridge.waitForLine('the health server', (l) => l['msg'] === 'listening' && typeof l['health'] === 'string'))['health'] as string;
+  client = new CaTestClient(listening['port'] as number, rootPem, BRIDGE_NAME);
+}, 240_000);
+
+afterAll(async () => {
+  client.close();
+  await bridge.stop();
+  await certManager.stop();
+  await Promise.all([cluster.stop(), ssl.remove()]);
+});
+
+describe('cert-manager bridge', () => {
+  it('cert-manager bridge - deletes the finished requests an earlier run left behind', async () => {
+    await bridge.waitForLine('the leftover deleted', (l) => l['msg'] === 'deleted a leftover CertificateRequest' && l['request'] === 'weft-svid-leftover');
+    expect(await bridgeRequests()).not.toContain('certificaterequest.cert-manager.io/weft-svid-leftover');
+  });
+
+  it('cert-manager bridge - an agent-style client gets an SVID signed by cert-manager that openssl verifies against the issuer CA', async () => {
+    await cluster.kubectl(['create', 'serviceaccount', 'cart', '-n', NS]);
+    const answer = await client.ask(await requestToken(cluster, NS, 'cart'), await p256Csr('cart'), 3600);
+    // The leaf and the intermediate; the root is the bundle (status.ca).
+    expect(answer.cert_chain).toHaveLength(2);
+    expect(new X509Certificate(answer.cert_chain[1]!).fingerprint256).toBe(new X509Certificate(intermediatePem).fingerprint256);
+    expect(answer.trust_bundle).toHaveLength(1);
+    expect(new X509Certificate(answer.trust_bundle[0]!).fingerprint256).toBe(new X509Certificate(rootPem).fingerprint256);
+    await ssl.write('cart.pem', answer.cert_chain[0]!);
+    await ssl.write('cart-chain.pem', answer.cert_chain.slice(1).join(''));
+    expect((await ssl.ok(['verify', '-CAfile', 'root.pem', '-untrusted', 'cart-chain.pem', 'cart.pem'])).trim()).toBe('cart.pem: OK');
+    const text = await ssl.ok(['x509', '-in', 'cart.pem', '-noout', '-issuer', '-ext', 'subjectAltName,extendedKeyUsage,basicConstraints']);
+    expect(text).toContain(`URI:${idOf('cart')}`);
+    expect(text).toMatch(/TLS Web Client Authentication/);
+    expect(text).toMatch(/TLS Web Server Authentication/);
+    expect(text).toMatch(/issuer=O ?= ?mesh, CN ?= ?mesh intermediate/);
+    const leaf = new X509Certificate(answer.cert_chain[0]!);
+    const lifetime = new Date(leaf.validTo).getTime() - new Date(leaf.validFrom).getTime();
+    expect(lifetime).toBeGreaterThan(3500_000);
+    expect(lifetime).toBeLessThanOrEqual(3600_000);
+
+    const audit = await bridge.waitForLine('the issuance audit line', (l) => l['audit'] === 'issued' && l['identity'] === idOf('cart'));
+    expect(audit).toMatchObject({ component: 'cert-manager-bridge', serial: leaf.serialNumber });
+    expect(audit['certificateRequest']).toMatch(/^weft-svid-[0-9a-f]{16}$/);
+    expect(await metric(health, 'weft_certificates_issued_total')).toBeGreaterThanOrEqual(1);
+    // The request is deleted once answered: none of the bridge's requests stays behind.
+    await waitFor('the bridge’s CertificateRequests to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
+  });
+
+  it('cert-manager bridge - serves its own certificate from cert-manager, for its Service name', async () => {
+    const debug = (await (await fetch(`${health}/debug/bridge`)).json()) as { serving: { serial: string }; issuer: string };
+    expect(debug.issuer).toBe('Issuer.cert-manager.io/mesh-ca');
+    const port = String((bridge.lines.find((l) => l['msg'] === 'cert-manager bridge listening') ?? {})['port']);
+    const out = await ssl.ok(['s_client', '-connect', `127.0.0.1:${port}`, '-servername', BRIDGE_NAME, '-alpn', 'h2', '-CAfile', 'root.pem', '-verify_return_error', '-verify_hostname', BRIDGE_NAME], '');
+    expect(out).toContain('Verify return code: 0 (ok)');
+    const served = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec((await ssl.run(['s_client', '-connect', `127.0.0.1:${port}`, '-servername', BRIDGE_NAME, '-alpn', 'h2', '-showcerts'], '')).stdout)?.[0] ?? '';
+    const cert = new X509Certificate(served);
+    expect(cert.serialNumber).toBe(debug.serving.serial);
+    expect(cert.subjectAltName).toContain(`URI:spiffe://${TD}/ns/${BRIDGE_NS}/sa/weft-cert-manager-bridge`);
+    expect(cert.subjectAltName).toContain(`DNS:${BRIDGE_NAME}`);
+  });
+
+  it('cert-manager bridge - refuses a token for another ServiceAccount before anything reaches cert-manager', async () => {
+    await cluster.kubectl(['create', 'serviceaccount', 'web', '-n', NS]);
+    await cluster.kubectl(['create', 'serviceaccount', 'victim', '-n', NS]);
+    const created = await metric(health, 'weft_certificates_issued_total');
+    expect(await client.refusal(await requestToken(cluster, NS, 'web'), await p256Csr('victim'))).toEqual({
+      code: 'PERMISSION_DENIED',
+      details: expect.stringMatching(new RegExp(`CSR asks for ${idOf('victim')} but the caller is authorised for ${idOf('web')}`)) as string,
+    });
+    // No token, a CSR with a subject, a validity above the bound: the control plane's codes.
+    expect((await client.refusal('', await p256Csr('victim'))).code).toBe('UNAUTHENTICATED');
+    // Made like any openssl CSR, then again with a subject: cert-manager would copy it into the certificate.
+    await ssl.csr('subject', 'p256', `URI:${idOf('web')}`);
+    await ssl.ok(['req', '-new', '-key', 'subject.key', '-config', 'subject.cnf', '-subj', '/CN=admin/O=system:masters', '-out', 'subject.csr']);
+    expect(await client.refusal(await requestToken(cluster, NS, 'web'), await ssl.read('subject.csr'))).toEqual({ code: 'INVALID_ARGUMENT', details: expect.stringMatching(/subject "CN=admin, O=system:masters"/) as string });
+    expect((await client.refusal(await requestToken(cluster, NS, 'web'), await p256Csr('web'), 48 * 3600)).code).toBe('INVALID_ARGUMENT');
+    await bridge.waitForLine('the identity-mismatch audit line', (l) => l['audit'] === 'denied' && l['reason'] === 'identity-mismatch' && l['identity'] === `${NS}/web`);
+    expect(await metric(health, 'weft_certificates_issued_total')).toBe(created);
+    // Nothing was asked of cert-manager: no CertificateRequest was made for these.
+    expect(bridge.lines.filter((l) => l['audit'] === 'denied' && typeof l['certificateRequest'] === 'string')).toEqual([]);
+  });
+
+  it('cert-manager bridge - a request the issuer fails is reported as UNAVAILABLE with the issuer’s reason, and cleaned up', async () => {
+    // The same Issuer turned into a SelfSigned one: cert-manager's SelfSigned signer fails any request that does not
+    // name its private key Secret (MissingAnnotation), which the bridge's requests never do.
+    await applyIssuer({ selfSigned: {} });
+    await waitFor('the Issuer to be SelfSigned and Ready', async () => {
+      const issuer = JSON.parse(await cluster.kubectl(['get', 'issuer', 'mesh-ca', '-n', BRIDGE_NS, '-o', 'json'])) as { spec: { selfSigned?: unknown } };
+      return issuer.spec.selfSigned !== undefined && (await issuerReady());
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await cluster.kubectl(['create', 'serviceaccount', 'unlucky', '-n', NS]);
+    const refusal = await client.refusal(await requestToken(cluster, NS, 'unlucky'), await p256Csr('unlucky'));
+    expect(refusal.code).toBe('UNAVAILABLE');
+    expect(refusal.details).toMatch(/issuer Issuer\/mesh-ca failed CertificateRequest weft-svid-[0-9a-f]{16}: Failed: .*annotation/i);
+    const audit = await bridge.waitForLine('the signer-failed audit line', (l) => l['audit'] === 'denied' && l['reason'] === 'signer-failed');
+    expect(audit).toMatchObject({ identity: `${NS}/unlucky`, code: 'UNAVAILABLE' });
+    expect(await metric(health, 'weft_certificate_denials_total', { reason: 'signer-failed' })).toBe(1);
+    await waitFor('the failed CertificateRequest to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
+
+    // Back to the CA: the next request is issued again.
+    await applyIssuer(issuerSpec);
+    await waitFor('the Issuer to be a Ready CA again', async () => {
+      const issuer = JSON.parse(await cluster.kubectl(['get', 'issuer', 'mesh-ca', '-n', BRIDGE_NS, '-o', 'json'])) as { spec: { ca?: unknown } };
+      return issuer.spec.ca !== undefined && (await issuerReady());
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const answer = await client.ask(await requestToken(cluster, NS, 'unlucky'), await p256Csr('unlucky'));
+    expect(new X509Certificate(answer.cert_chain[0]!).subjectAltName).toBe(`URI:${idOf('unlucky')}`);
+    await waitFor('every bridge CertificateRequest to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
+  });
+
+  it('cert-manager bridge - the real cert-manager controller did the signing', () => {
+    expect(certManager.version).toMatch(/^cert-manager-controller v1\.21\.2 /);
+    const log = certManager.controller.logTail(400);
+    expect(log).toMatch(/certificaterequests-issuer-ca/);
+    expect(log).not.toMatch(/panic/);
+  });
+});
+
+describe('CertificateRequests (libs/k8s) against cert-manager', () => {
+  it('cert-manager bridge - a request nobody can sign times out with cert-manager’s last reason, and is cleaned up', async () => {
+    // Owned by a Pod (as the bridge's requests are by its Pod), so the garbage collector would delete them with it.
+    await cluster.kubectl(['create', 'serviceaccount', 'weft-cert-manager-bridge', '-n', BRIDGE_NS]);
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'bridge-0', namespace: BRIDGE_NS },
+      spec: { serviceAccountName: 'weft-cert-manager-bridge', automountServiceAccountToken: false, containers: [{ name: 'bridge', image: 'weft/cert-manager-bridge:test' }] },
+    }));
+    const uid = (await cluster.kubectl(['get', 'pod', 'bridge-0', '-n', BRIDGE_NS, '-o', 'jsonpath={.metadata.uid}'])).trim();
+    const owner = { apiVersion: 'v1', kind: 'Pod', name: 'bridge-0', uid };
+    const requests = new CertificateRequests({ http: new KubeHttp(cluster.kubeConfig), namespace: BRIDGE_NS, labels: { 'weft.dev/e2e': 'timeout' }, owner, log: createLogger({ component: 'test', level: 'silent' }) });
+    requests.start();
+    try {
+      await requests.whenSynced();
+      const outcome = requests.waitForOutcome('weft-svid-orphan', 4_000);
+      await requests.create({ name: 'weft-svid-orphan', csrPem: await p256Csr('orphan'), durationSeconds: 3600, usages: ['digital signature', 'client auth'], issuerRef: { name: 'missing', kind: 'Issuer', group: 'cert-manager.io' } });
+      const err = await outcome.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(CertificateRequestTimeoutError);
+      expect((err as CertificateRequestTimeoutError).last).toMatchObject({ state: 'pending', message: expect.stringMatching(/not found/) as string });
+      const stored = JSON.parse(await cluster.kubectl(['get', 'certificaterequest', 'weft-svid-orphan', '-n', BRIDGE_NS, '-o', 'json'])) as { metadata: { labels: Record<string, string>; ownerReferences: unknown[] } };
+      expect(stored.metadata.ownerReferences).toEqual([owner]);
+      expect(stored.metadata.labels).toEqual({ 'weft.dev/e2e': 'timeout' });
+      expect((err as Error).message).toMatch(/did not finish CertificateRequest weft-system\/weft-svid-orphan within 4 s \(last state: pending Pending: .*not found/);
+      // Nobody waits for it any more: once it is older than the abandon age it is a leftover.
+      expect(requests.leftovers(60_000)).toEqual([]);
+      expect(requests.leftovers(0, Date.now() + 1_000)).toEqual(['weft-svid-orphan']);
+      await requests.delete('weft-svid-orphan');
+      await requests.delete('weft-svid-orphan'); // already gone: fine
+      await waitFor('the watch to see the delete', () => requests.names().length === 0, { timeoutMs: 10_000 });
+    } finally {
+      await requests.stop();
+    }
+  });
+});
