@@ -1,6 +1,6 @@
 import { createSecretIfAbsent, readSecret } from '@weft/k8s';
 import type { KubeHttp, SecretText } from '@weft/k8s';
-import { createSelfSignedRoot, loadPluggedCa } from '@weft/pki';
+import { createSelfSignedRoot, loadPluggedCa, materialFromCacerts } from '@weft/pki';
 import type { CaMaterial, CertificateAuthority, SvidPolicy } from '@weft/pki';
 import type { Logger } from '@weft/telemetry';
 
@@ -31,28 +31,13 @@ export class CaMaterialError extends Error {
   override readonly name = 'CaMaterialError';
 }
 
-// Istio's cacerts layout: ca-cert.pem / ca-key.pem are Istio's own names for ca.crt / ca.key.
-const KEYS: Readonly<Record<keyof CaMaterial, readonly string[]>> = {
-  caCert: ['ca.crt', 'ca-cert.pem'],
-  caKey: ['ca.key', 'ca-key.pem'],
-  certChain: ['cert-chain.pem'],
-  rootCert: ['root-cert.pem'],
-};
-
 /** The cacerts layout of a Secret's data; throws CaMaterialError naming the missing keys. */
 export function materialOf(data: SecretText, secret: string): CaMaterial {
-  const missing: string[] = [];
-  const pick = (field: keyof CaMaterial): string => {
-    const names = KEYS[field];
-    const found = names.map((name) => data[name]).find((value) => value !== undefined && value.trim() !== '');
-    if (found === undefined) missing.push(names.join(' or '));
-    return found ?? '';
-  };
-  const material = { caCert: pick('caCert'), caKey: pick('caKey'), certChain: pick('certChain'), rootCert: pick('rootCert') };
-  if (missing.length > 0) {
-    throw new CaMaterialError(`Secret ${secret} is not in the cacerts layout: it lacks ${missing.join(', ')} (keys ca.crt, ca.key, cert-chain.pem, root-cert.pem)`);
+  const found = materialFromCacerts(data);
+  if ('missing' in found) {
+    throw new CaMaterialError(`Secret ${secret} is not in the cacerts layout: it lacks ${found.missing.join(', ')} (keys ca.crt, ca.key, cert-chain.pem, root-cert.pem)`);
   }
-  return material;
+  return found.material;
 }
 
 function secretData(material: CaMaterial): Record<string, string> {
