@@ -1,43 +1,13 @@
-import { validateTrustDomain } from '@weft/pki';
+import { certificateServiceParsers, parseListenAddress, validateTrustDomain } from '@weft/pki';
 import { entry, parsers } from '@weft/telemetry';
 import type { ConfigOf } from '@weft/telemetry';
 
 /** The port agents dial for certificates, the same as the control plane's certificate service. */
 export const DEFAULT_CA_PORT = 15012;
 
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const listen = (text: string): { readonly host: string; readonly port: number } => parseListenAddress(text, `0.0.0.0:${DEFAULT_CA_PORT}`);
 
-const listen = (text: string): { readonly host: string; readonly port: number } => {
-  const m = /^(.*):(\d{1,5})$/.exec(text);
-  const host = m?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
-  const port = Number(m?.[2]);
-  if (m === null || host === '' || port > 65535) throw new Error(`"${text}" is not host:port (e.g. 0.0.0.0:${DEFAULT_CA_PORT})`);
-  return { host, port };
-};
-
-const dnsNames = (text: string): readonly string[] => {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const name of names) if (!DNS_NAME.test(name)) throw new Error(`"${name}" is not a lowercase DNS name`);
-  return names;
-};
-
-const lifetime = (text: string): number => {
-  const ms = parsers.duration(text);
-  if (ms < 60_000) throw new Error(`"${text}" is shorter than the 1m minimum`);
-  return ms;
-};
-
-const nonNegativeNumber = (text: string): number => {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`"${text}" is not a number >= 0`);
-  return n;
-};
-
-const cacheTtl = (text: string): number => {
-  const ms = parsers.duration(text);
-  if (ms > 300_000) throw new Error(`"${text}" is longer than 5m: a revoked token would stay accepted that long`);
-  return ms;
-};
+const { dnsNames, nonNegativeNumber, lifetime, cacheTtl } = certificateServiceParsers;
 
 const positiveDuration = (text: string): number => {
   const ms = parsers.duration(text);

@@ -1,8 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CertificateRequests, TokenReviewer } from '@weft/k8s';
 import type { IssuerRef, KubeHttp, OwnerReference } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, RateLimiter, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
 import type { Logger, Readiness, Registry } from '@weft/telemetry';
 import { Counter } from 'prom-client';
 import { BridgeIssuer } from './bridge-issuer.js';
@@ -108,7 +107,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     };
     const metrics = createCertificateMetrics(options.registry, { caNotAfter: () => earliestExpiry(loaded.roots), servingNotAfter: () => loaded.serving?.current.notAfter });
     const servingLifetimeMs = Math.min(options.maxLifetimeMs, 24 * 3600_000);
-    loaded.serving = await retrying(log, options.signal, () =>
+    loaded.serving = await retryUntilReady(log, options.signal, 'cannot get the serving certificate from cert-manager; the bridge waits for it', () =>
       ServingCertificateProvider.start({
         issue: servingIssuer({
           signer,
@@ -206,19 +205,4 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       signal.removeEventListener('abort', onAbort);
     });
   });
-}
-
-/** Runs `start` until it succeeds, with growing pauses (1 s → 30 s), logging each failure; AbortError on `signal`. */
-async function retrying<T>(log: Logger, signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
-  let waitMs = 1_000;
-  for (;;) {
-    signal?.throwIfAborted();
-    try {
-      return await start();
-    } catch (err) {
-      log.error({ err: (err as Error).message, retryInMs: waitMs }, 'cannot get the serving certificate from cert-manager; the bridge waits for it');
-      await sleep(waitMs, undefined, signal === undefined ? {} : { signal });
-      waitMs = Math.min(waitMs * 2, 30_000);
-    }
-  }
 }

@@ -1,4 +1,4 @@
-import { validateTrustDomain } from '@weft/pki';
+import { certificateServiceParsers, parseListenAddress, validateTrustDomain } from '@weft/pki';
 import { entry, parsers } from '@weft/telemetry';
 
 /** `auto`, `off`, or host:port. */
@@ -9,40 +9,16 @@ export const DEFAULT_CA_PORT = 15012;
 const caListen = (text: string): CaListen => {
   if (text === 'auto') return { mode: 'auto' };
   if (text === 'off' || text === '') return { mode: 'off' };
-  const m = /^(.*):(\d{1,5})$/.exec(text);
-  const host = m?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
-  const port = Number(m?.[2]);
-  if (m === null || host === '' || port > 65535) throw new Error(`"${text}" is not auto, off or host:port (e.g. 0.0.0.0:${DEFAULT_CA_PORT})`);
-  return { mode: 'on', host, port };
+  try {
+    return { mode: 'on', ...parseListenAddress(text, `0.0.0.0:${DEFAULT_CA_PORT}`) };
+  } catch {
+    throw new Error(`"${text}" is not auto, off or host:port (e.g. 0.0.0.0:${DEFAULT_CA_PORT})`);
+  }
 };
 
 const trustDomain = (text: string): string => validateTrustDomain(text);
 
-const dnsNames = (text: string): readonly string[] => {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const name of names) {
-    if (!/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) throw new Error(`"${name}" is not a lowercase DNS name`);
-  }
-  return names;
-};
-
-const nonNegativeNumber = (text: string): number => {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`"${text}" is not a number >= 0`);
-  return n;
-};
-
-const lifetime = (text: string): number => {
-  const ms = parsers.duration(text);
-  if (ms < 60_000) throw new Error(`"${text}" is shorter than the 1m minimum`);
-  return ms;
-};
-
-const cacheTtl = (text: string): number => {
-  const ms = parsers.duration(text);
-  if (ms > 300_000) throw new Error(`"${text}" is longer than 5m: a revoked token would stay accepted that long`);
-  return ms;
-};
+const { dnsNames, nonNegativeNumber, lifetime, cacheTtl } = certificateServiceParsers;
 
 /**
  * The certificate service's settings, spread into the control plane's config. With --source=kubernetes it runs by

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenReviewer } from '@weft/k8s';
 import type { KubeHttp } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, RateLimiter, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
 import type { CertificateAuthority, TrustBundle, WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import { loadCertificateAuthority } from './ca-material.js';
@@ -60,7 +59,7 @@ export async function startCertificateService(options: CertificateServiceOptions
   const metrics = createCertificateMetrics(options.registry, { caNotAfter: () => loadedNow.ca?.notAfter, servingNotAfter: () => loadedNow.serving?.current.notAfter });
   const policy = { maxLifetimeMs: options.maxLifetimeMs, defaultLifetimeMs: Math.min(options.maxLifetimeMs, 24 * 3600_000) };
 
-  const loaded = await retrying(log, options.signal, () =>
+  const loaded = await retryUntilReady(log, options.signal, 'cannot load the CA; the certificate service waits for it', () =>
     loadCertificateAuthority({
       http: options.http,
       namespace: options.namespace,
@@ -126,19 +125,4 @@ export async function startCertificateService(options: CertificateServiceOptions
       await server.close();
     },
   };
-}
-
-/** Runs `load` until it succeeds, with growing pauses (1 s → 30 s), logging each failure; AbortError on `signal`. */
-async function retrying<T>(log: Logger, signal: AbortSignal | undefined, load: () => Promise<T>): Promise<T> {
-  let waitMs = 1_000;
-  for (;;) {
-    signal?.throwIfAborted();
-    try {
-      return await load();
-    } catch (err) {
-      log.error({ err: (err as Error).message, retryInMs: waitMs }, 'cannot load the CA; the certificate service waits for it');
-      await sleep(waitMs, undefined, signal === undefined ? {} : { signal });
-      waitMs = Math.min(waitMs * 2, 30_000);
-    }
-  }
 }
