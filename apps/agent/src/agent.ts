@@ -77,7 +77,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
     stores = opened.stores;
     const clientView = clientViewOf(config.podNamespace);
     // The agent's own ssl objects (its SVID) go into the stores beside each version the applier hands over.
-    meshTls = startMeshTls({ stores: opened.stores, store: config.store, stateDir: config.stateDir, trustBundleFile: config.trustBundleFile, podIps: config.podIps, ...(opened.restored === undefined ? {} : { restored: opened.restored }), log });
+    meshTls = startMeshTls({ stores: opened.stores, store: config.store, stateDir: config.stateDir, trustBundleFile: config.trustBundleFile, podIps: config.podIps, upstreamPublicRoots: config.upstreamPublicRoots, ...(opened.restored === undefined ? {} : { restored: opened.restored }), log });
     const meshTarget = meshTls.target;
     const applier = new SnapshotApplier(meshTarget, { maxSnapshotBytes: config.maxSnapshotBytes, ...(clientView === undefined ? {} : { storeEntry: clientView }) });
     if (opened.restored !== undefined) {
@@ -107,7 +107,8 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
       },
     });
     log.info({ etcd: stores.etcdEndpoint, health: health.url, store: config.store, mode: offline ? 'offline' : 'nats' }, 'listening');
-    identity = await startIdentity(config, { log, registry });
+    const demanded = meshTls;
+    identity = await startIdentity(config, { log, registry, meshNames: () => demanded.meshNames() });
     const svids = identity?.source;
     if (svids !== undefined) meshTls.follow(svids);
     if (offline) {

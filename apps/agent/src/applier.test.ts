@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotMeta } from '@weft/model';
-import { ContentState, contentHash, diffResources, parseJsonText } from '@weft/snapshot';
+import { canonicalJson, ContentState, contentHash, diffResources, parseJsonText } from '@weft/snapshot';
 import type { SnapshotContent } from '@weft/snapshot';
 import { mkResources, mkRoute, mkUpstream } from '@weft/snapshot/testing';
 import { SnapshotApplier } from './applier.js';
@@ -89,6 +89,27 @@ describe('SnapshotApplier', () => {
     expect(applier.chainVersion('ns-a')).toBe('5');
     expect(applier.chainVersion('ns-b')).toBeUndefined();
     expect(applier.lastError).toBeNull();
+  });
+
+  it('applies deltas given as text: canonical text as it stands, other text read the ordinary way', async () => {
+    const { target, applier } = setup();
+    await applier.full(meta('3', v1), ContentState.from(v1).toJson(), 0);
+    const delta12 = diffResources(v1, v2);
+    expect((await applier.delta(meta('5', v2, '3'), canonicalJson(delta12), 0)).type).toBe('applied');
+    expect(target.content()).toEqual(storeValues(v2));
+    // Keys of each resource in reverse order: not canonical, so the substrings hash wrong; read again, it applies.
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(reversed) : typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)])) : value;
+    const delta23 = diffResources(v2, v3);
+    const text = `{"changes":{${Object.entries(delta23.changes)
+      .map(([kind, c]) => `"${kind}":{"deleted":${JSON.stringify(c.deleted)},"upserted":${JSON.stringify(reversed(c.upserted))}}`)
+      .join(',')}}}`;
+    expect(JSON.stringify(reversed(delta23.changes.routes?.upserted))).not.toBe(canonicalJson(delta23.changes.routes?.upserted));
+    expect((await applier.delta(meta('7', v3, '5'), text, 0)).type).toBe('applied');
+    expect(target.content()).toEqual(storeValues(v3));
+    expect(applier.served?.hash).toBe(meta('7', v3).hash);
+    // Text that is not JSON: the chain is dropped and the full state asked for.
+    expect((await applier.delta(meta('9', v1, '7'), '{"changes":', 0)).type).toBe('need-full');
   });
 
   it('asks for the full state when a delta does not chain or gives another hash, and keeps serving', async () => {

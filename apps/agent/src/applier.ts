@@ -64,6 +64,11 @@ export interface StoreEntryTransform {
    * alone; the applier then serves the JSON as it is without parsing it again.
    */
   readonly changes?: (kind: ApisixKind, json: string) => boolean;
+  /**
+   * Optional: the store value from the canonical JSON alone, as canonicalJson(transform(parsed)) would give it
+   * (`json` undefined: not served); undefined when the text does not allow it, and the applier parses it instead.
+   */
+  readonly rewrite?: (kind: ApisixKind, json: string) => { readonly json: string | undefined } | undefined;
 }
 
 export type ApplyOutcome =
@@ -196,7 +201,13 @@ export class SnapshotApplier {
     let changes: readonly EntryChange[];
     let bundleChanged: boolean;
     try {
-      const update = chain.state.update(document as ResourceDelta);
+      // A delta as text (what the follower asks the bus for) is taken apart per resource, nothing encoded again.
+      let update = typeof document === 'string' ? chain.state.updateFromJson(document) : chain.state.update(document as ResourceDelta);
+      if (typeof document === 'string' && chain.state.hash !== meta.hash) {
+        // Maybe a writer whose text is not canonical: read it again the ordinary way before giving up on the chain.
+        update.undo();
+        update = chain.state.update(parseJsonText(document) as ResourceDelta);
+      }
       changes = update.changes;
       bundleChanged = update.trustBundle !== undefined;
     } catch (err) {
@@ -262,6 +273,8 @@ export class SnapshotApplier {
     const value = (kind: ApisixKind, json: string): string | undefined => {
       const transform = this.#storeEntry;
       if (transform === undefined || transform.changes?.(kind, json) === false) return json;
+      const rewritten = transform.rewrite?.(kind, json);
+      if (rewritten !== undefined) return rewritten.json;
       const resource = parseJsonText(json) as ApisixResource;
       const stored = transform(kind, resource);
       return stored === resource ? json : stored === undefined ? undefined : canonicalJson(stored);

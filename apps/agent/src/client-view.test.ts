@@ -34,3 +34,29 @@ describe('clientViewOf', () => {
     expect(clientViewOf('')).toBeUndefined();
   });
 });
+
+describe('clientViewOf rewrite', () => {
+  it('gives from the text what canonicalJson of the transformed route gives', () => {
+    const view = clientViewOf('a');
+    if (view?.rewrite === undefined) throw new Error('a text rewrite for namespace a');
+    const routes: ApisixResource[] = [
+      mkRoute('own', { hosts: ['web', 'web.a'], labels: label('a') }),
+      mkRoute('other', { hosts: ['web', 'web.b', 'web:80', 'web.b.svc:80'], labels: label('b') }),
+      mkRoute('only-short', { hosts: ['web:80', 'web'], labels: label('b') }),
+      mkRoute('fqdn-only', { hosts: ['web.b.svc'], labels: label('b') }),
+      mkRoute('no-hosts', { labels: label('b') }),
+      mkRoute('unlabelled', { hosts: ['web'] }),
+      mkRoute('more-labels', { hosts: ['web', 'web.b'], labels: { ...label('b'), 'z-last': 'x', 'a-first': '"hosts":["q"]' } }),
+      // Look-alikes nested or inside strings must not be taken for the route's own members.
+      mkRoute('nested', { hosts: ['web', '[::1]:80'], labels: label('b'), plugins: { echo: { hosts: ['x'], labels: label('a'), note: '"hosts":["y"],\\"' } } }),
+      mkRoute('escaped-host', { hosts: ['we\\b', 'web.b\u2028'], labels: label('b') }),
+    ];
+    for (const route of routes) {
+      const expected = view('routes', route);
+      const got = view.rewrite('routes', canonicalJson(route));
+      expect(got, route.id).toEqual({ json: expected === undefined ? undefined : canonicalJson(expected) });
+    }
+    expect(view.rewrite('upstreams', canonicalJson(mkUpstream('u', { labels: label('b') })))).toEqual({ json: canonicalJson(mkUpstream('u', { labels: label('b') })) });
+    expect(view.rewrite('routes', 'not json')).toBeUndefined();
+  });
+});

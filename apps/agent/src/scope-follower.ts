@@ -46,8 +46,9 @@ export class ScopeFollower {
   async follow(scope: string): Promise<void> {
     await this.stop();
     const fromVersion = this.#options.applier.chainVersion(scope);
-    // Full states as text: the applier takes them apart per resource instead of holding the whole document.
-    const subscription = this.#options.bus.subscribeScope(scope, fromVersion === undefined ? { fullAsText: true } : { fromVersion, fullAsText: true });
+    // Full states and deltas as text: the applier takes them apart per resource, without encoding them again.
+    const asText = { fullAsText: true, deltasAsText: true };
+    const subscription = this.#options.bus.subscribeScope(scope, fromVersion === undefined ? asText : { fromVersion, ...asText });
     this.#options.logger.info({ scope, fromVersion }, 'following scope');
     this.#subscription = subscription;
     this.#loop = this.#run(subscription);

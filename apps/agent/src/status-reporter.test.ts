@@ -67,3 +67,37 @@ describe('StatusReporter', () => {
     await running;
   });
 });
+
+describe('StatusReporter retries', () => {
+  it('waits retryMs between failed reports instead of retrying at once', async () => {
+    const attempts: number[] = [];
+    const reporter = new StatusReporter({
+      current: () => status('1'),
+      send: () => {
+        attempts.push(performance.now());
+        return attempts.length < 4 ? Promise.reject(new Error('NATS down')) : Promise.resolve();
+      },
+      intervalMs: 60_000,
+      retryMs: 40,
+      logger,
+    });
+    const stop = new AbortController();
+    const running = reporter.run(stop.signal);
+    await until(() => attempts.length === 4);
+    stop.abort();
+    await running;
+    const gaps = attempts.slice(1).map((t, i) => t - (attempts[i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(35);
+  });
+
+  it('stops at once when aborted during a long pause', async () => {
+    const reporter = new StatusReporter({ current: () => status('1'), send: () => Promise.resolve(), intervalMs: 60_000, logger });
+    const stop = new AbortController();
+    const running = reporter.run(stop.signal);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const t0 = performance.now();
+    stop.abort();
+    await running;
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+});

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentStatus } from '@weft/bus';
 import type { Logger } from '@weft/telemetry';
 
@@ -37,8 +36,22 @@ export class StatusReporter {
     const retryMs = this.#options.retryMs ?? 1000;
     // A function: the compiler would narrow `signal.aborted` to false inside the loop.
     const aborted = (): boolean => signal.aborted;
+    // One listener for the whole run: a pause is cut short by an abort as by a trigger.
+    const onAbort = (): void => {
+      this.#wake?.();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.#loop(signal, retryMs, aborted);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #loop(signal: AbortSignal, retryMs: number, aborted: () => boolean): Promise<void> {
     while (!signal.aborted) {
       let waitMs = this.#options.intervalMs;
+      let failed = false;
       if (this.#dirty) {
         this.#dirty = false;
         const status = this.#options.current();
@@ -47,36 +60,34 @@ export class StatusReporter {
             await this.#options.send(status);
             this.#options.onResult?.(true);
           } catch (err) {
-            this.#dirty = true;
+            // Not dirty yet: the retry waits `retryMs` (or the next trigger) instead of spinning.
+            failed = true;
             waitMs = retryMs;
             this.#options.onResult?.(false);
             if (!aborted()) this.#options.logger.warn({ err }, 'status report failed; retrying');
           }
         }
       }
-      if (await this.#pause(waitMs, signal)) this.#dirty = true;
+      if ((await this.#pause(waitMs, signal)) || failed) this.#dirty = true;
     }
   }
 
-  /** Waits `ms` or until triggered; true when the time ran out (a periodic report is due). */
-  async #pause(ms: number, signal: AbortSignal): Promise<boolean> {
-    if (this.#dirty) return false;
-    const woken = new Promise<false>((resolve) => {
+  /**
+   * Waits `ms` or until triggered (or aborted); true when the time ran out (a periodic report is due). A plain timer
+   * and callback: an AbortController per pause made an AbortError (with its stack) for every version applied.
+   */
+  #pause(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (this.#dirty || signal.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve(true);
+      }, ms);
       this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
         resolve(false);
       };
     });
-    const timeout = new AbortController();
-    const onAbort = (): void => {
-      timeout.abort();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await Promise.race([woken, sleep(ms, true, { signal: timeout.signal }).catch(() => false)]);
-    } finally {
-      this.#wake = undefined;
-      timeout.abort();
-      signal.removeEventListener('abort', onAbort);
-    }
   }
 }

@@ -8,9 +8,10 @@ import type { Registry } from '@weft/telemetry';
 import { BridgeIssuer } from './bridge-issuer.js';
 import { CopyingCa } from './testing/copying-ca.js';
 import { answerOf, TrustBundleFile } from './trust-material.js';
+import type { MeshNameGrants } from './workload-mesh-names.js';
 
 // The bridge's decision without the network: TokenReview is scripted ("token-<ns>-<sa>" is that ServiceAccount's
-// token), the signer is an openssl CA that certifies CSRs as they are, as cert-manager's CA issuer does. The e2e
+// token, "token-<ns>-<sa>@<pod>" the same bound to a pod), the mesh names are a table, the signer is an openssl CA that certifies CSRs as they are, as cert-manager's CA issuer does. The e2e
 // scenario runs the same against the real API server and the real cert-manager.
 const TD = 'cluster.local';
 const idOf = (sa: string, ns = 'shop'): string => `spiffe://${TD}/ns/${ns}/sa/${sa}`;
@@ -20,15 +21,17 @@ let ca: CopyingCa;
 let registry: Registry;
 let metrics: ReturnType<typeof createCertificateMetrics>;
 
-function issuer(options: { configuredRoots?: () => readonly string[] } = {}): BridgeIssuer {
+function issuer(options: { configuredRoots?: () => readonly string[]; meshNames?: MeshNameGrants } = {}): BridgeIssuer {
   return new BridgeIssuer({
     trustDomain: TD,
     authenticator: new TokenAuthenticator({
       audience: 'weft',
       cache: new TokenReviewCache(),
       review: (token) => {
-        const m = /^token-([a-z0-9-]+)-([a-z0-9-]+)$/.exec(token);
-        return Promise.resolve(m === null ? { authenticated: false, audiences: [], error: 'invalid bearer token' } : { authenticated: true, username: `system:serviceaccount:${m[1]}:${m[2]}`, audiences: ['weft'] });
+        const m = /^token-([a-z0-9-]+)-([a-z0-9-]+)(?:@([a-z0-9-]+))?$/.exec(token);
+        if (m === null) return Promise.resolve({ authenticated: false, audiences: [], error: 'invalid bearer token' });
+        const extra = m[3] === undefined ? {} : { extra: { 'authentication.kubernetes.io/pod-name': [m[3]] } };
+        return Promise.resolve({ authenticated: true, username: `system:serviceaccount:${m[1]}:${m[2]}`, audiences: ['weft'], ...extra });
       },
     }),
     limiter: new RateLimiter({ perSecond: 0, burst: 1 }),
@@ -104,6 +107,45 @@ describe('BridgeIssuer', () => {
     });
     expect(await refusal(issuer().createCertificate({ token: 'forged', request: { csr: await csrFor('cart') }, peer: 'p' }))).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await refusal(issuer().createCertificate({ token: 'token-shop-cart', request: { csr: await csrFor('cart'), validity_duration: 48 * 3600 }, peer: 'p' }))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(ca.requests.length).toBe(asked);
+  });
+
+  it('signs the mesh names granted to the token’s pod, reading the API server again only for a CSR the caches refuse', async () => {
+    ca.mode = 'issue';
+    const cachedNames: Record<string, string[]> = { 'shop/reviews-1': ['9080.reviews.shop.svc.cluster.local'] };
+    const freshNames: Record<string, string[]> = { 'shop/reviews-1': ['9080.reviews.shop.svc.cluster.local', '9901.reviews-admin.shop.svc.cluster.local'] };
+    const freshReads: string[] = [];
+    const meshNames: MeshNameGrants = {
+      cached: (account) => cachedNames[`${account.namespace}/${account.podName ?? ''}`] ?? [],
+      fresh: (account) => {
+        freshReads.push(`${account.namespace}/${account.podName ?? ''}`);
+        if (account.podName === 'broken') return Promise.reject(new Error('connect ECONNREFUSED'));
+        return Promise.resolve(freshNames[`${account.namespace}/${account.podName ?? ''}`] ?? []);
+      },
+    };
+    const bridge = issuer({ meshNames });
+    const one = await bridge.createCertificate({ token: 'token-shop-reviews@reviews-1', request: { csr: await csrFor('reviews', { dnsNames: ['9080.reviews.shop.svc.cluster.local'] }) }, peer: 'p' });
+    expect(new X509Certificate(one.cert_chain[0]!).subjectAltName?.split(', ').sort()).toEqual(['DNS:9080.reviews.shop.svc.cluster.local', `URI:${idOf('reviews')}`]);
+    expect(freshReads).toEqual([]);
+    // A Service the watch has not seen yet: granted after one read of the pod and its Services.
+    const both = ['9080.reviews.shop.svc.cluster.local', '9901.reviews-admin.shop.svc.cluster.local'];
+    const two = await bridge.createCertificate({ token: 'token-shop-reviews@reviews-1', request: { csr: await csrFor('reviews', { dnsNames: both }) }, peer: 'p' });
+    expect(new X509Certificate(two.cert_chain[0]!).subjectAltName).toContain('DNS:9901.reviews-admin.shop.svc.cluster.local');
+    expect(freshReads).toEqual(['shop/reviews-1']);
+
+    const asked = ca.requests.length;
+    const other = await refusal(bridge.createCertificate({ token: 'token-shop-reviews@reviews-1', request: { csr: await csrFor('reviews', { dnsNames: ['9080.ratings.shop.svc.cluster.local', both[0]!] }) }, peer: 'p' }));
+    expect(other).toMatchObject({ code: 'PERMISSION_DENIED', reason: 'names-not-granted', message: expect.stringMatching(/does not grant: 9080\.ratings\.shop\.svc\.cluster\.local$/) as string });
+    // A token bound to no pod gets no names, and costs no read.
+    const unbound = await refusal(bridge.createCertificate({ token: 'token-shop-reviews', request: { csr: await csrFor('reviews', { dnsNames: [both[0]!] }) }, peer: 'p' }));
+    expect(unbound).toMatchObject({ code: 'PERMISSION_DENIED', reason: 'names-not-granted' });
+    expect(freshReads).toEqual(['shop/reviews-1', 'shop/reviews-1']);
+    // The API server unreachable: UNAVAILABLE, the agent retries.
+    expect(await refusal(bridge.createCertificate({ token: 'token-shop-reviews@broken', request: { csr: await csrFor('reviews', { dnsNames: [both[0]!] }) }, peer: 'p' }))).toMatchObject({
+      code: 'UNAVAILABLE',
+      reason: 'api-unavailable',
+      message: expect.stringContaining('cannot read pod shop/broken') as string,
+    });
     expect(ca.requests.length).toBe(asked);
   });
 

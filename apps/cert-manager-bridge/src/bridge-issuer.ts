@@ -1,8 +1,9 @@
-import { CertificateDenial, checkCsrIdentity, checkRequest, denialOfIssuanceError, formatSpiffeId } from '@weft/pki';
-import type { CertificateCall, CertificateCallHandler, CertificateMetrics, LifetimeBounds, RateLimiter, TokenAuthenticator, WeftCertificateResponse, WorkloadAccount } from '@weft/pki';
+import { CertificateDenial, checkCsrIdentity, checkRequest, denialOfIssuanceError, formatSpiffeId, IssuanceError } from '@weft/pki';
+import type { CertificateCall, CertificateCallHandler, CertificateMetrics, LifetimeBounds, RateLimiter, SpiffeIdParts, TokenAuthenticator, VerifiedCsr, WeftCertificateResponse, WorkloadAccount } from '@weft/pki';
 import type { Logger } from '@weft/telemetry';
 import { SignerError } from './cert-manager-signer.js';
 import type { CsrSigner, SignerProblem } from './cert-manager-signer.js';
+import type { MeshNameGrants } from './workload-mesh-names.js';
 import { answerOf } from './trust-material.js';
 import type { SvidAnswer } from './trust-material.js';
 
@@ -13,6 +14,8 @@ export interface BridgeIssuerOptions {
   /** maxLifetimeMs bounds what an agent may ask; defaultLifetimeMs is what 0 ("the default") gets. */
   readonly bounds: LifetimeBounds & { readonly defaultLifetimeMs: number };
   readonly signer: CsrSigner;
+  /** The mesh names a pod-bound caller may put in its CSR's DNS SANs; absent: none (a CSR with DNS names is refused). */
+  readonly meshNames?: MeshNameGrants;
   /** Roots the operator configured (--trust-bundle-file); undefined: the issuer's status.ca. Throws when unreadable. */
   readonly configuredRoots?: () => readonly string[];
   readonly metrics: CertificateMetrics;
@@ -31,8 +34,9 @@ const DENIAL_OF: Readonly<Record<SignerProblem, 'signer-denied' | 'signer-failed
 
 /**
  * The bridge's decision, step for step the control plane's: authenticate the token (TokenReview), rate-limit the
- * identity, check the request, check the CSR asks for exactly the token's own SPIFFE ID (cert-manager signs the
- * CSR as it is, so this is the only check), then let cert-manager sign. Throws CertificateDenial; every outcome is
+ * identity, check the request, check the CSR asks for exactly the token's own SPIFFE ID and only DNS names among the
+ * mesh names granted to the token's pod (cert-manager signs the CSR as it is, so this is the only check), then let
+ * cert-manager sign. Throws CertificateDenial; every outcome is
  * one audit line and counted.
  */
 export class BridgeIssuer implements CertificateCallHandler {
@@ -56,8 +60,9 @@ export class BridgeIssuer implements CertificateCallHandler {
       }
       const checked = checkRequest(call.request, this.#options.bounds);
       const spiffeId = { trustDomain: this.#options.trustDomain, namespace: account.namespace, serviceAccount: account.serviceAccount };
+      let csr: VerifiedCsr;
       try {
-        checkCsrIdentity({ csrPem: checked.csrPem, spiffeId });
+        csr = await this.#checkCsr(checked.csrPem, spiffeId, account);
       } catch (err) {
         throw denialOfIssuanceError(err) ?? err;
       }
@@ -75,6 +80,7 @@ export class BridgeIssuer implements CertificateCallHandler {
         {
           audit: 'issued',
           identity: uri,
+          ...(csr.dnsNames.length === 0 ? {} : { dnsNames: csr.dnsNames }),
           serial: answer.leaf.serialNumber,
           notAfter: new Date(answer.leaf.validTo).toISOString(),
           certificateRequest: requestName,
@@ -102,6 +108,26 @@ export class BridgeIssuer implements CertificateCallHandler {
         'certificate denied',
       );
       throw denial;
+    }
+  }
+
+  /**
+   * checkCsrIdentity against the names the watched caches grant; a CSR asking for more is checked once again against
+   * the pod and Services read from the API server (the caches may lag the snapshot that told the agent its names).
+   */
+  async #checkCsr(csrPem: string, spiffeId: SpiffeIdParts, account: WorkloadAccount): Promise<VerifiedCsr> {
+    const grants = this.#options.meshNames;
+    try {
+      return checkCsrIdentity({ csrPem, spiffeId, dnsNames: grants?.cached(account) ?? [] });
+    } catch (err) {
+      if (grants === undefined || account.podName === undefined || !(err instanceof IssuanceError) || err.reason !== 'names-not-granted') throw err;
+      let fresh: readonly string[];
+      try {
+        fresh = await grants.fresh(account);
+      } catch (cause) {
+        throw new CertificateDenial('api-unavailable', `cannot read pod ${account.namespace}/${account.podName} and its Services: ${(cause as Error).message}`, { cause });
+      }
+      return checkCsrIdentity({ csrPem, spiffeId, dnsNames: fresh });
     }
   }
 

@@ -61,6 +61,13 @@ export const bridgeConfig = {
     description: 'PEM file of the roots agents should trust (e.g. a mounted Secret’s ca.crt), re-read when it changes; empty: the issuer’s CA from each CertificateRequest’s status.ca.',
     parse: parsers.string,
   }),
+  trustBundleConfigmap: entry({
+    flag: 'trust-bundle-configmap',
+    env: 'WEFT_TRUST_BUNDLE_CONFIGMAP',
+    default: 'weft-trust-bundle',
+    description: 'ConfigMap in the bridge’s namespace the issuer’s CA roots are written to (key roots.pem) whenever they change, for the control plane’s --trust-bundle-configmap; empty: none.',
+    parse: parsers.string,
+  }),
   maxSvidLifetime: entry({
     flag: 'max-svid-lifetime',
     env: 'WEFT_MAX_SVID_LIFETIME',

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateRequests, TokenReviewer } from '@weft/k8s';
+import { CertificateRequests, TokenReviewer, writeConfigMapData } from '@weft/k8s';
 import type { IssuerRef, KubeHttp, OwnerReference } from '@weft/k8s';
 import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
 import type { Logger, Readiness, Registry } from '@weft/telemetry';
@@ -8,6 +8,8 @@ import { BridgeIssuer } from './bridge-issuer.js';
 import { CertManagerSigner } from './cert-manager-signer.js';
 import { servingIssuer } from './serving-identity.js';
 import { TrustBundleFile } from './trust-material.js';
+import { TRUST_BUNDLE_KEY, TrustBundleConfigMap } from './trust-bundle-configmap.js';
+import { WorkloadMeshNames } from './workload-mesh-names.js';
 
 /** The label on every CertificateRequest the bridge makes: its watch and its cleanup see only these. */
 export const MANAGED_BY_LABELS = { 'app.kubernetes.io/managed-by': 'weft-cert-manager-bridge' } as const;
@@ -20,6 +22,8 @@ export interface BridgeOptions {
   readonly port: number;
   readonly namespace: string;
   readonly trustDomain: string;
+  /** DNS domain of the cluster, the suffix of the mesh names granted to pods. */
+  readonly clusterDomain: string;
   readonly issuerRef: IssuerRef;
   readonly issueTimeoutMs: number;
   readonly maxLifetimeMs: number;
@@ -34,6 +38,8 @@ export interface BridgeOptions {
   readonly owner?: OwnerReference;
   /** Empty: the issuer's status.ca is the trust bundle. */
   readonly trustBundleFile: string;
+  /** ConfigMap (in `namespace`) the roots are written to, key roots.pem; empty: none. */
+  readonly trustBundleConfigMap: string;
   /** How often finished and abandoned CertificateRequests are looked for: 30 s. */
   readonly sweepMs?: number;
   readonly log: Logger;
@@ -70,6 +76,15 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     log: log.child({ part: 'certificaterequests' }),
   });
   requests.start();
+  const meshNames = new WorkloadMeshNames({ http: options.http, clusterDomain: options.clusterDomain, log });
+  meshNames.start();
+  const bundleMap =
+    options.trustBundleConfigMap === ''
+      ? undefined
+      : new TrustBundleConfigMap({
+          write: (rootsPem) => writeConfigMapData(options.http, { namespace: options.namespace, name: options.trustBundleConfigMap, data: { [TRUST_BUNDLE_KEY]: rootsPem }, labels: MANAGED_BY_LABELS }),
+          log: log.child({ part: 'trust-bundle' }),
+        });
   const loaded: { roots: readonly string[]; serving?: ServingCertificateProvider } = { roots: [] };
   const abandonedAfterMs = 2 * options.issueTimeoutMs;
   const swept = new Counter({
@@ -78,6 +93,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     registers: [options.registry],
   });
   const sweep = async (): Promise<void> => {
+    await bundleMap?.retry();
     for (const name of requests.leftovers(abandonedAfterMs)) {
       try {
         await requests.delete(name);
@@ -93,17 +109,19 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const stopAll = async (): Promise<void> => {
     clearInterval(sweeper);
     loaded.serving?.stop();
-    await requests.stop();
+    await Promise.all([requests.stop(), meshNames.stop()]);
   };
 
   try {
-    await abortable(requests.whenSynced(), options.signal);
+    // Serve nothing before the caches have synced: a CSR's mesh names are checked against them.
+    await abortable(Promise.all([requests.whenSynced(), meshNames.whenSynced()]), options.signal);
     await sweep();
     const signer = new CertManagerSigner({ requests, issuerRef: options.issuerRef, timeoutMs: options.issueTimeoutMs, log });
     const bundleFile = options.trustBundleFile === '' ? undefined : new TrustBundleFile(options.trustBundleFile);
     const configuredRoots = bundleFile === undefined ? undefined : () => bundleFile.roots();
     const rootsSeen = (roots: readonly string[]): void => {
       loaded.roots = roots;
+      bundleMap?.offer(roots);
     };
     const metrics = createCertificateMetrics(options.registry, { caNotAfter: () => earliestExpiry(loaded.roots), servingNotAfter: () => loaded.serving?.current.notAfter });
     const servingLifetimeMs = Math.min(options.maxLifetimeMs, 24 * 3600_000);
@@ -134,6 +152,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),
       bounds: { maxLifetimeMs: options.maxLifetimeMs, defaultLifetimeMs: Math.min(options.maxLifetimeMs, 24 * 3600_000) },
       signer,
+      meshNames,
       ...(configuredRoots === undefined ? {} : { configuredRoots }),
       metrics,
       onAnswer: (answer) => {
@@ -168,6 +187,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         namespace: options.namespace,
         trustDomain: options.trustDomain,
         certificateRequests: requests.names(),
+        meshNameCaches: meshNames.describe(),
+        trustBundleConfigMap: bundleMap === undefined ? null : { name: `${options.namespace}/${options.trustBundleConfigMap}`, written: bundleMap.written !== undefined },
         trustBundle: loaded.roots,
         serving: { serial: serving.current.serialNumber, notAfter: serving.current.notAfter.toISOString(), renewAt: serving.current.renewAt.toISOString() },
       }),

@@ -13,6 +13,7 @@ import { pipelineHandlers } from './leadership/pipeline-handlers.js';
 import { createWorldInput } from './world-source.js';
 import { launchCertificateService } from './certificates/from-config.js';
 import { meshNameGrants } from './certificates/mesh-name-grants.js';
+import { watchTrustBundleConfigMap } from './certificates/trust-bundle-configmap.js';
 import { checkInjectionConfig, launchInjection } from './injection/start-injection.js';
 import { natsTlsOf, natsUserOf, startNatsAuth } from './nats-auth/start-nats-auth.js';
 
@@ -88,13 +89,27 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
   // The trust bundle travels in every scope's snapshot (agents verify peers with it); once the CA is loaded, the
   // latest translation is published again with it.
   let trustRoots: readonly string[] = [];
+  // In cert-manager mode the issuer's roots, from the ConfigMap the bridge writes, replace this CA's, and each change
+  // is published again.
+  const issuerBundle =
+    config.trustBundleConfigmap === undefined
+      ? undefined
+      : watchTrustBundleConfigMap({
+          kubeconfig: config.kubeconfig,
+          ref: config.trustBundleConfigmap,
+          log,
+          onChange: (roots) => {
+            trustRoots = roots;
+            void pipeline?.publishLatest('trust bundle changed');
+          },
+        });
   void certificates.then((service) => {
-    if (service === undefined) return;
+    if (service === undefined || issuerBundle !== undefined) return;
     trustRoots = service.trustBundle.roots.map((root) => root.pem);
     void pipeline?.publishLatest('trust bundle loaded');
   }, () => undefined);
   // The injection webhook too (when --webhook-listen is set): pods are admitted whether NATS answers or not.
-  const injection = launchInjection(config, { log, registry });
+  const injection = launchInjection(config, { log, registry, ...(issuerBundle === undefined ? {} : { caRoots: () => issuerBundle.trust.pem }) });
 
   let bus: Bus | undefined;
   let natsAuth: AuthResponder | undefined;
@@ -178,6 +193,7 @@ export async function runControlPlane(argv: readonly string[], env: NodeJS.Proce
     certificatesStop.abort();
     await (await certificates)?.close();
     await injection.close();
+    await issuerBundle?.stop();
     await natsAuth?.close();
     await bus?.close();
     await health.close();

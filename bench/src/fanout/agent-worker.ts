@@ -6,7 +6,7 @@
  * agents of one process share one metrics registry. Each version handled is reported to the parent with the bytes
  * and times the follower's hook gives. Ends when the parent disconnects or says so.
  */
-import { createWriteStream } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentStatus, Bus } from '@weft/bus';
 import { connectBus } from '@weft/bus';
@@ -23,8 +23,17 @@ const buses: Bus[] = [];
 const followers: ScopeFollower[] = [];
 const stores: ServingStores[] = [];
 const stopping = new AbortController();
-// Info level, as an agent runs by default; the lines go nowhere, their cost stays.
-const logger = createLogger({ component: 'agent', level: 'info', destination: createWriteStream('/dev/null') });
+// Info level, as an agent runs by default; the lines go nowhere, their cost stays. Written straight to the file
+// descriptor, one write per line, as the deployed agent's pino writes stdout (sonic-boom: fd writes, no Node stream);
+// a Node WriteStream's per-line buffering and callbacks cost more than the line itself.
+const devNull = openSync('/dev/null', 'w');
+const syncDevNull = {
+  write(line: string): boolean {
+    writeSync(devNull, line);
+    return true;
+  },
+} as unknown as NodeJS.WritableStream;
+const logger = createLogger({ component: 'agent', level: 'info', destination: syncDevNull });
 const metrics = createAgentMetrics(createMetricsRegistry({ component: 'agent' }));
 
 /** Reports go to the parent in batches, one IPC write per turn of the event loop, not one per agent and version. */

@@ -7,7 +7,7 @@
  * update, hash, validation, etcd store) and persist (journal), and the status document's encoding.
  *
  *   npx tsx --conditions=development bench/src/fanout/apply-cost.ts [--services 500] [--agents 300] [--edits 30]
- *     [--target stores|memory] [--profile FILE]
+ *     [--target stores|memory] [--deltas text|object] [--profile FILE]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -43,6 +43,8 @@ const { values } = parseArgs({
     edits: { type: 'string', default: '30' },
     target: { type: 'string', default: 'stores' },
     profile: { type: 'string' },
+    // `object`: deltas parsed by the bus and encoded again per resource, as before the agent read them as text.
+    deltas: { type: 'string', default: 'text' },
   },
 });
 const services = Number(values.services);
@@ -141,7 +143,8 @@ async function main(): Promise<void> {
       for (const agent of agents) {
         if (agent.scope !== version.scope) continue;
         const t0 = performance.now();
-        const document = await decodeBody(body.encoding, body.bytes, body.sha256);
+        // As text, as the agent's follower asks the bus for deltas.
+        const document = await decodeBody(body.encoding, body.bytes, body.sha256, { asText: values.deltas === 'text' });
         const t1 = performance.now();
         const outcome = await agent.applier.delta(meta, document, t1);
         const t2 = performance.now();
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
       services,
       agents: agentCount,
       target: values.target,
+      deltas: values.deltas,
       resourcesPerAgent: round(resources, 0),
       versionsApplied: applied,
       cpuMsPerVersion: per((cpu.user + cpu.system) / 1000),

@@ -29,6 +29,11 @@ against those files.
 - name: WEFT_CA_SECRET
   value: {{ include "weft.ca.secretName" . | quote }}
 {{- end }}
+{{- if eq .Values.ca.mode "certManager" }}
+# The mesh trust bundle is the issuer's CA, which the bridge writes to this ConfigMap.
+- name: WEFT_TRUST_BUNDLE_CONFIGMAP
+  value: {{ printf "%s/%s" .Release.Namespace (include "weft.trustBundle.name" .) | quote }}
+{{- end }}
 # With cert-manager the bridge serves agents' CSRs, not the control plane.
 - name: WEFT_CA_LISTEN
   value: {{ ternary "off" (printf "0.0.0.0:%d" (int $cp.ports.certificates)) (eq .Values.ca.mode "certManager") | quote }}
@@ -49,6 +54,11 @@ against those files.
   value: {{ include "weft.nats.url" . | quote }}
 - name: WEFT_INJECT_CA_ADDRESS
   value: {{ include "weft.ca.address" . | quote }}
+{{- if eq .Values.ca.mode "certManager" }}
+# cert-manager signs a CSR as it is: agents put the mesh names their snapshot demands into their CSRs.
+- name: WEFT_INJECT_CSR_MESH_NAMES
+  value: "true"
+{{- end }}
 {{- if .Values.nats.tls.secretName }}
 # The CA of NATS's server certificate (the Secret mounted for the control plane itself), handed to injected agents.
 - name: WEFT_INJECT_NATS_CA_FILE

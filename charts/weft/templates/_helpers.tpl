@@ -43,6 +43,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "weft.controlPlane.name" -}}{{ include "weft.fullname" . }}-control-plane{{- end -}}
 {{- define "weft.nats.name" -}}{{ include "weft.fullname" . }}-nats{{- end -}}
 {{- define "weft.bridge.name" -}}{{ include "weft.fullname" . }}-cert-manager-bridge{{- end -}}
+{{/* The ConfigMap the cert-manager bridge writes its issuer's CA roots to (key roots.pem), read by the control plane. */}}
+{{- define "weft.trustBundle.name" -}}{{ include "weft.fullname" . }}-trust-bundle{{- end -}}
 {{- define "weft.webhook.name" -}}{{ include "weft.fullname" . }}-sidecar-injector{{- end -}}
 
 {{/* The Secret that keeps the self-signed root (and the control plane's own CA material in the other modes). */}}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect, headers } from '@nats-io/transport-node';
-import { connectBus, InvalidIdError } from '@weft/bus';
+import { connectBus, InvalidIdError, PublishError } from '@weft/bus';
 import type { AgentStatus } from '@weft/bus';
 import { nextWithin } from '@weft/bus/testing';
 import { startNats, waitFor } from '../harness/index.js';
@@ -92,5 +92,22 @@ describe('bus status', () => {
       await nc.close();
     }
     expect(await next()).toMatchObject({ type: 'refused', subject: 'weft.c1.status.b' });
+  });
+
+  it('bus - a status report fails when no stream stores it, and each report gets its own ack', async () => {
+    await using nats = await startNats();
+    await using agent = await connectBus({ servers: nats.url, cluster: 'c1', timeoutMs: 1_000 });
+    // No status stream yet: the report must fail (the agent's reporter retries it), not pass unstored.
+    await expect(agent.reportStatus(status('a', '1'))).rejects.toBeInstanceOf(PublishError);
+    await using cp = await connectBus({ servers: nats.url, cluster: 'c1' });
+    await cp.ensureStreams();
+    // Many in flight at once on one connection: each is acked, and the stream holds the last of each agent.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => agent.reportStatus(status(`a-${i % 20}`, String(i + 1)))));
+    const all = await cp.listStatus();
+    expect(all).toHaveLength(20);
+    expect(all.find((s) => s.agent === 'a-19')?.appliedVersion).toBe('200');
+    await nats.kill();
+    // The server gone: a report fails within the timeout instead of hanging.
+    await expect(agent.reportStatus(status('a', '2'))).rejects.toBeInstanceOf(PublishError);
   });
 });

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CertificateRequests, CertificateRequestTimeoutError, KubeHttp } from '@weft/k8s';
+import { CertificateRequests, CertificateRequestTimeoutError, ConfigMapWatch, KubeHttp } from '@weft/k8s';
 import { createCsr, generateKeyPair } from '@weft/pki';
 import { createLogger } from '@weft/telemetry';
 import { startCertManager, startCluster, startWeftProcess, waitFor } from '../harness/index.js';
@@ -45,8 +45,8 @@ async function bridgeRequests(): Promise<string[]> {
   return out.split('\n').filter((line) => line !== '');
 }
 
-async function p256Csr(sa: string, ns = NS): Promise<string> {
-  return createCsr({ keys: await generateKeyPair(), spiffeId: { trustDomain: TD, namespace: ns, serviceAccount: sa } });
+async function p256Csr(sa: string, ns = NS, dnsNames?: string[]): Promise<string> {
+  return createCsr({ keys: await generateKeyPair(), spiffeId: { trustDomain: TD, namespace: ns, serviceAccount: sa }, ...(dnsNames === undefined ? {} : { dnsNames }) });
 }
 
 beforeAll(async () => {
@@ -126,6 +126,75 @@ describe('cert-manager bridge', () => {
     expect(await metric(health, 'weft_certificates_issued_total')).toBeGreaterThanOrEqual(1);
     // The request is deleted once answered: none of the bridge's requests stays behind.
     await waitFor('the bridge’s CertificateRequests to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
+  });
+
+  it('cert-manager bridge - a pod-bound token gets the mesh names of the Services selecting its pod; another Service’s name never reaches cert-manager', async () => {
+    await cluster.kubectl(['create', 'serviceaccount', 'reviews', '-n', NS]);
+    const service = (name: string, selector: Record<string, string>, ports: unknown[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { selector, ports } });
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+      // Service port 80 → the container port named http (9080): the mesh name carries the container port.
+      service('reviews', { app: 'reviews' }, [{ name: 'http', port: 80, targetPort: 'http' }]),
+      service('reviews-admin', { app: 'reviews', tier: 'admin' }, [{ name: 'http-admin', port: 9901, targetPort: 9901 }]),
+      service('ratings', { app: 'ratings' }, [{ name: 'http', port: 9080, targetPort: 9080 }]),
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        // The injector's label: the bridge watches only meshed pods.
+        metadata: { name: 'reviews-v1', namespace: NS, labels: { app: 'reviews', tier: 'admin', 'security.weft.dev/tlsMode': 'weft' } },
+        spec: { serviceAccountName: 'reviews', containers: [{ name: 'app', image: 'registry.invalid/reviews:1', ports: [{ name: 'http', containerPort: 9080 }, { containerPort: 9901 }] }] },
+      },
+    ] }));
+    const bound = (): Promise<string> => cluster.kubectl(['create', 'token', 'reviews', '-n', NS, '--audience=weft', '--duration=1h', '--bound-object-kind=Pod', '--bound-object-name=reviews-v1']).then((t) => t.trim());
+    const meshNames = [`9080.reviews.${NS}.svc.cluster.local`, `9901.reviews-admin.${NS}.svc.cluster.local`];
+    await waitFor('the pod in the bridge’s watched cache', async () => {
+      const debug = (await (await fetch(`${health}/debug/bridge`)).json()) as { meshNameCaches?: { pods: number } };
+      return (debug.meshNameCaches?.pods ?? 0) >= 1;
+    }, { timeoutMs: 15_000, intervalMs: 100 });
+    const answer = await client.ask(await bound(), await p256Csr('reviews', NS, meshNames), 3600);
+    await ssl.write('reviews.pem', answer.cert_chain[0]!);
+    const sans = await ssl.ok(['x509', '-in', 'reviews.pem', '-noout', '-ext', 'subjectAltName']);
+    for (const name of meshNames) expect(sans).toContain(`DNS:${name}`);
+    expect(sans).toContain(`URI:${idOf('reviews')}`);
+    expect(new X509Certificate(answer.cert_chain[0]!).subjectAltName?.split(', ').sort()).toEqual([...meshNames.map((n) => `DNS:${n}`), `URI:${idOf('reviews')}`].sort());
+    await bridge.waitForLine('the issuance audit line with the names', (l) => l['audit'] === 'issued' && l['identity'] === idOf('reviews') && Array.isArray(l['dnsNames']));
+
+    const issued = await metric(health, 'weft_certificates_issued_total');
+    const ratings = `9080.ratings.${NS}.svc.cluster.local`;
+    expect(await client.refusal(await bound(), await p256Csr('reviews', NS, [meshNames[0]!, ratings]))).toEqual({
+      code: 'PERMISSION_DENIED',
+      details: expect.stringMatching(/DNS names the CA does not grant: 9080\.ratings\.shop\.svc\.cluster\.local$/) as string,
+    });
+    // The same ServiceAccount without a pod binding may not have the names.
+    expect((await client.refusal(await requestToken(cluster, NS, 'reviews'), await p256Csr('reviews', NS, [meshNames[0]!]))).code).toBe('PERMISSION_DENIED');
+    const denied = await bridge.waitForLine('the names-not-granted audit line', (l) => l['audit'] === 'denied' && l['reason'] === 'names-not-granted' && l['identity'] === `${NS}/reviews`);
+    // Nothing was asked of cert-manager: no request named in the denials, none in the API, nothing more issued.
+    expect(denied['certificateRequest']).toBeUndefined();
+    expect(bridge.lines.filter((l) => l['reason'] === 'names-not-granted' && l['certificateRequest'] !== undefined)).toEqual([]);
+    expect(await bridgeRequests()).toEqual([]);
+    expect(await metric(health, 'weft_certificates_issued_total')).toBe(issued);
+  });
+
+  it('cert-manager bridge - writes the issuer’s CA to the trust-bundle ConfigMap, which a watch by name sees', async () => {
+    const seen: (Readonly<Record<string, string>> | undefined)[] = [];
+    const watch = new ConfigMapWatch({ http: new KubeHttp(cluster.kubeConfig), namespace: BRIDGE_NS, name: 'weft-trust-bundle', onData: (data) => seen.push(data), log: createLogger({ component: 'test', level: 'silent' }) });
+    watch.start();
+    try {
+      const roots = await waitFor('the trust bundle in the watched ConfigMap', () => seen.at(-1)?.['roots.pem'], { timeoutMs: 15_000, intervalMs: 100 });
+      expect(roots.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(1);
+      expect(new X509Certificate(roots).fingerprint256).toBe(new X509Certificate(rootPem).fingerprint256);
+      const stored = JSON.parse(await cluster.kubectl(['get', 'configmap', 'weft-trust-bundle', '-n', BRIDGE_NS, '-o', 'json'])) as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+      expect(stored.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'weft-cert-manager-bridge' });
+      expect(stored.data['roots.pem']).toBe(roots);
+      await bridge.waitForLine('the ConfigMap write logged', (l) => l['msg'] === 'trust bundle ConfigMap written' && l['roots'] === 1);
+      // Another ConfigMap in the namespace is not the watch's business.
+      const before = seen.length;
+      await cluster.kubectl(['create', 'configmap', 'unrelated', '-n', BRIDGE_NS, '--from-literal=roots.pem=x']);
+      await cluster.kubectl(['patch', 'configmap', 'weft-trust-bundle', '-n', BRIDGE_NS, '--type=merge', '-p', JSON.stringify({ data: { note: 'touched' } })]);
+      await waitFor('the watch to see the touched ConfigMap', () => seen.at(-1)?.['note'] === 'touched', { timeoutMs: 10_000, intervalMs: 50 });
+      expect(seen.slice(before).every((data) => data?.['roots.pem'] === roots)).toBe(true);
+    } finally {
+      await watch.stop();
+    }
   });
 
   it('cert-manager bridge - serves its own certificate from cert-manager, for its Service name', async () => {

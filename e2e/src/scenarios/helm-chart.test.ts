@@ -254,16 +254,30 @@ describe('helm chart - template', () => {
     expect(envOf(container)).toMatchObject({ WEFT_ISSUER_NAME: 'mesh-ca', WEFT_ISSUER_KIND: 'ClusterIssuer', WEFT_ISSUER_GROUP: 'cert-manager.io' });
     expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(ruleSet(find(objects, 'Role', bridge).rules!)).toEqual(
-      ['create', 'delete', 'get', 'list', 'watch'].map((v) => `cert-manager.io|certificaterequests|${v}|`),
+      [
+        ...['create', 'delete', 'get', 'list', 'watch'].map((v) => `cert-manager.io|certificaterequests|${v}|`),
+        '|configmaps|create|',
+        ...['get', 'patch', 'update'].map((v) => `|configmaps|${v}|weft-trust-bundle`),
+      ].sort(),
     );
-    expect(ruleSet(find(objects, 'ClusterRole', bridge).rules!)).toEqual(['authentication.k8s.io|tokenreviews|create|']);
+    // The bridge writes the issuer's CA roots to a ConfigMap; the control plane reads only that one.
+    expect(envOf(container)).toMatchObject({ WEFT_TRUST_BUNDLE_CONFIGMAP: 'weft-trust-bundle' });
+    expect(ruleSet(find(objects, 'Role', 'weft-control-plane').rules!).filter((r) => r.startsWith('|configmaps|'))).toEqual(
+      ['get', 'list', 'watch'].map((v) => `|configmaps|${v}|weft-trust-bundle`),
+    );
+    expect(ruleSet(find(objects, 'ClusterRole', bridge).rules!)).toEqual(
+      ['authentication.k8s.io|tokenreviews|create|', ...['pods', 'services'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `|${r}|${v}|`))].sort(),
+    );
     // Agents send their CSRs to the bridge; the control plane keeps its own CA for the webhook only.
     expect(find(objects, 'Service', 'weft-control-plane').spec!.ports!.map((p) => p.name)).toEqual(['https-webhook', 'http-monitoring']);
-    expect(envOf(controlPlaneContainer(objects))).toMatchObject({ WEFT_INJECT_CA_ADDRESS: `${bridge}.${NS}.svc:15012`, WEFT_CA_LISTEN: 'off', WEFT_CA_SECRET: 'weft-ca' });
+    expect(envOf(controlPlaneContainer(objects))).toMatchObject({ WEFT_INJECT_CA_ADDRESS: `${bridge}.${NS}.svc:15012`, WEFT_CA_LISTEN: 'off', WEFT_CA_SECRET: 'weft-ca', WEFT_INJECT_CSR_MESH_NAMES: 'true', WEFT_TRUST_BUNDLE_CONFIGMAP: `${NS}/weft-trust-bundle` });
 
     const selfSigned = await render();
     expect(kindNames(selfSigned).filter((n) => n.includes('cert-manager-bridge'))).toEqual([]);
     expect(envOf(controlPlaneContainer(selfSigned))).toMatchObject({ WEFT_INJECT_CA_ADDRESS: `weft-control-plane.${NS}.svc:15012` });
+    expect(envOf(controlPlaneContainer(selfSigned))).not.toHaveProperty('WEFT_INJECT_CSR_MESH_NAMES');
+    expect(envOf(controlPlaneContainer(selfSigned))).not.toHaveProperty('WEFT_TRUST_BUNDLE_CONFIGMAP');
+    expect(ruleSet(find(selfSigned, 'Role', 'weft-control-plane').rules!).filter((r) => r.startsWith('|configmaps|'))).toEqual([]);
   });
 
   it('helm chart - nats.url uses an existing NATS: nothing of NATS is rendered and every process dials the URL', async () => {

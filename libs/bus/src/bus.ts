@@ -260,6 +260,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
   const ctx = createContext(nc, names, logger, {
     timeoutMs: options.timeoutMs ?? 5000,
     closing: closing.signal,
+    ...(options.inboxPrefix === undefined ? {} : { inboxPrefix: options.inboxPrefix }),
     ...(options.jetstreamDomain === undefined ? {} : { domain: options.jetstreamDomain }),
   });
   return new Bus(ctx, closing);

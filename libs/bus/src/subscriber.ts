@@ -22,9 +22,11 @@ export interface SubscribeOptions {
   readonly acceptSchemaMajors?: readonly number[];
   /**
    * Deliver full states as their JSON text (`document` is a string) rather than parsed: for a reader that takes a
-   * large state apart itself (deltas are parsed either way).
+   * large state apart itself (deltas: see `deltasAsText`).
    */
   readonly fullAsText?: boolean;
+  /** Deliver deltas as their JSON text too (checked, gunzipped, not parsed): for a reader that splits them itself. */
+  readonly deltasAsText?: boolean;
 }
 
 /** A scope followed in version order. Iterate it once; `close()` (or leaving the loop) ends it. */
@@ -54,7 +56,7 @@ const FULL_READ_ATTEMPTS = 12;
 export function subscribeScope(ctx: BusContext, scope: string, options: SubscribeOptions = {}): ScopeSubscription {
   validateScopeId(scope);
   const from = options.fromVersion === undefined ? undefined : parseVersion(options.fromVersion);
-  return new ScopeFollower(ctx, scope, from, options.acceptSchemaMajors ?? [schemaMajor(SNAPSHOT_SCHEMA)], options.fullAsText ?? false);
+  return new ScopeFollower(ctx, scope, from, options.acceptSchemaMajors ?? [schemaMajor(SNAPSHOT_SCHEMA)], options.fullAsText ?? false, options.deltasAsText ?? false);
 }
 
 class ScopeFollower extends EventStream<ScopeMessage> implements ScopeSubscription {
@@ -64,6 +66,7 @@ class ScopeFollower extends EventStream<ScopeMessage> implements ScopeSubscripti
   readonly #majors: readonly number[];
   readonly #from: number | undefined;
   readonly #fullAsText: boolean;
+  readonly #deltasAsText: boolean;
   readonly #assembler = new ChunkAssembler();
   readonly #restart = new ConsumerRestart();
   /** Version of the state the reader holds. */
@@ -78,7 +81,7 @@ class ScopeFollower extends EventStream<ScopeMessage> implements ScopeSubscripti
   #rewoundTo: number | undefined;
   #refused = new Set<string>();
 
-  constructor(ctx: BusContext, scope: string, from: number | undefined, majors: readonly number[], fullAsText: boolean) {
+  constructor(ctx: BusContext, scope: string, from: number | undefined, majors: readonly number[], fullAsText: boolean, deltasAsText: boolean) {
     super(ctx);
     this.scope = scope;
     this.#ctx = ctx;
@@ -86,6 +89,7 @@ class ScopeFollower extends EventStream<ScopeMessage> implements ScopeSubscripti
     this.#majors = majors;
     this.#from = from;
     this.#fullAsText = fullAsText;
+    this.#deltasAsText = deltasAsText;
     this.done = this.#run();
   }
 
@@ -189,7 +193,7 @@ class ScopeFollower extends EventStream<ScopeMessage> implements ScopeSubscripti
     if (frame.kind === 'delta' && chains) {
       let document: unknown;
       try {
-        document = await decodeBody(frame.encoding, bytes, frame.bodySha256);
+        document = await decodeBody(frame.encoding, bytes, frame.bodySha256, { asText: this.#deltasAsText });
       } catch (err) {
         this.#position = version;
         this.#refuse(frame.meta.version, err);

@@ -7,6 +7,7 @@ export { TokenReviewer, TokenReviewForbiddenError } from './auth/token-reviewer.
 export { CERTIFICATE_REQUEST, certificateRequestObject, isFinished, outcomeOf } from './cert-manager/certificate-request.js';
 export { CertificateRequestGoneError, CertificateRequests, CertificateRequestTimeoutError } from './cert-manager/certificate-requests.js';
 export { createSecretIfAbsent, readSecret, SecretAccessError } from './secrets/secrets.js';
+export { ConfigMapWatch, writeConfigMapData } from './config-maps/config-maps.js';
 export { Backoff } from './informers/backoff.js';
 export { Informer } from './informers/informer.js';
 export { collectionPath, MESH_AUTHORIZATION, WORLD_RESOURCE_TYPES } from './informers/resource-types.js';
@@ -30,6 +31,7 @@ export type { TokenReviewerOptions, TokenReviewResult } from './auth/token-revie
 export type { CertificateRequestOutcome, IssuerRef, KeyUsage, NewCertificateRequest, OwnerReference } from './cert-manager/certificate-request.js';
 export type { CertificateRequestsOptions } from './cert-manager/certificate-requests.js';
 export type { CreateSecretOptions, SecretText } from './secrets/secrets.js';
+export type { ConfigMapWatchOptions, ConfigMapWrite } from './config-maps/config-maps.js';
 export type { InformerChange, InformerOptions, InformerStats } from './informers/informer.js';
 export type { ResourceType } from './informers/resource-types.js';
 export type { CoalescerOptions } from './source/coalescer.js';

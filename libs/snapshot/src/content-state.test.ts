@@ -188,6 +188,48 @@ describe('ContentState', () => {
     );
   }, PROPERTY_TIMEOUT_MS);
 
+  it('updateFromJson - canonical delta text and any other JSON of it give the state update gives', () => {
+    fc.assert(
+      fc.property(arbPair, ({ a, b }) => {
+        const delta = diffResources(a, b);
+        const expected = ContentState.from(b).toJson();
+        const fromCanonical = ContentState.from(a);
+        const update = fromCanonical.updateFromJson(canonicalJson(delta));
+        expect(fromCanonical.hash).toBe(contentHash(b.resources, b.trustBundle));
+        expect(fromCanonical.toJson()).toBe(expected);
+        expect(deltaJson(update)).toBe(canonicalJson(delta));
+        // Kinds and keys in another order: read the ordinary way, same state.
+        const plain = JSON.stringify({ trustBundle: delta.trustBundle, changes: Object.fromEntries(Object.entries(delta.changes).reverse()) });
+        const fromPlain = ContentState.from(a);
+        fromPlain.updateFromJson(plain);
+        expect(fromPlain.toJson()).toBe(expected);
+        // Undo puts it back.
+        update.undo();
+        expect(fromCanonical.toJson()).toBe(ContentState.from(a).toJson());
+      }),
+      { numRuns: 100 },
+    );
+  }, PROPERTY_TIMEOUT_MS);
+
+  it('updateFromJson - takes resource text as it stands, and throws what update throws for a bad delta', () => {
+    const state = ContentState.from({ resources: mkResources({ upstreams: [mkUpstream('u')] }), trustBundle: [] });
+    const hash = state.hash;
+    // Not canonical inside a resource (keys unsorted): taken as it stands, so the hash differs from the published one.
+    const upstream = canonicalJson(mkUpstream('v', { retries: 1 }));
+    const unsorted = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(upstream) as object).reverse()));
+    const update = state.updateFromJson(`{"changes":{"upstreams":{"deleted":[],"upserted":[${unsorted}]}}}`);
+    expect(state.get('upstreams', 'v')?.json).toBe(unsorted);
+    update.undo();
+    expect(state.hash).toBe(hash);
+    expect(() => state.updateFromJson('{"changes":{"upstreams":{"deleted":["missing"],"upserted":[]}}}')).toThrow(DeltaApplyError);
+    expect(() => state.updateFromJson(`{"changes":{"upstreams":{"deleted":["u"],"upserted":[${canonicalJson(mkUpstream('u'))}]}}}`)).toThrow(DeltaApplyError);
+    expect(() => state.updateFromJson('{"changes":{"consumers":{"deleted":[],"upserted":[]}}}')).toThrow(UnknownKindError);
+    expect(() => state.updateFromJson('{"changes":{"upstreams":{"deleted":[],"upserted":[')).toThrow(/JSON text/);
+    expect(() => state.updateFromJson('{"changes":{"upstreams":{"deleted":[],"upserted":["x"]}}}')).toThrow(MalformedResourcesError);
+    expect(state.hash).toBe(hash);
+    expect(state.size).toBe(1);
+  });
+
   it('fromJson - refuses text that is not content', () => {
     expect(() => ContentState.fromJson('{"resources":{"routes":[', 'x')).toThrow(/JSON text/);
     expect(() => ContentState.fromJson('[]', 'x')).toThrow(MalformedResourcesError);

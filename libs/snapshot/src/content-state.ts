@@ -8,7 +8,8 @@ import type { SnapshotProblem } from './problems.js';
 import { REFERRING_KINDS, referenceProblem } from './references.js';
 import type { ReferenceTarget } from './references.js';
 import { compareEntries, entryOf, entryWithJson } from './resource-entry.js';
-import { splitContentText } from './content-text.js';
+import { splitContentText, splitDeltaText } from './content-text.js';
+import type { KindChangesText } from './content-text.js';
 import { parseJsonText } from './json-text.js';
 import type { ResourceEntry } from './resource-entry.js';
 import { validateTrustBundle } from './validate/index.js';
@@ -211,6 +212,26 @@ export class ContentState {
       planned.push(...this.#plan(kind, kindChanges));
     }
     const trustBundle = delta.trustBundle === undefined ? undefined : normalizeTrustBundle(delta.trustBundle);
+    return this.#commit(planned, trustBundle);
+  }
+
+  /**
+   * `update` of a delta given as JSON text (off the wire). When the text is laid out as canonical delta JSON (what
+   * `deltaJson` and the publisher write), each upserted resource's substring is taken as its encoding and parsed on
+   * its own only to validate it, as `fromJson` does for a full state: nothing is encoded again. Otherwise the text is
+   * parsed whole and given to `update`. A writer that is not canonical gives another hash: the caller compares it,
+   * and may `undo` and apply `parseJsonText(text)` through `update` instead. Throws what `update` throws, or
+   * JsonTextError for text that is not JSON.
+   */
+  updateFromJson(text: string): ContentUpdate {
+    const split = splitDeltaText(text);
+    const planned = split === undefined ? undefined : this.#planText(split.kinds);
+    if (split === undefined || planned === undefined) return this.update(parseJsonText(text) as ResourceDelta);
+    const trustBundle = split.trustBundleJson === undefined ? undefined : normalizeTrustBundle(parseJsonText(split.trustBundleJson) as string[]);
+    return this.#commit(planned, trustBundle);
+  }
+
+  #commit(planned: readonly { kind: ApisixKind; id: string; after: ResourceEntry | undefined }[], trustBundle: readonly string[] | undefined): ContentUpdate {
     const changes: EntryChange[] = [];
     for (const { kind, id, after } of planned) {
       const before = this.#byKind[kind].get(id);
@@ -253,16 +274,52 @@ export class ContentState {
       throw new MalformedResourcesError(`delta.changes.${kind}`, 'needs upserted and deleted lists');
     }
     const upserts = normalizeResources({ [kind]: changes.upserted })[kind];
+    return this.#checkPlan(
+      kind,
+      upserts.map((resource) => this.#entry(kind, resource)),
+      changes.deleted,
+    );
+  }
+
+  /**
+   * The plan of a delta's text, its upserts' entries made from their substrings; undefined when the text holds
+   * something the canonical layout does not (a kind twice, ids out of order, a resource that is not an object with
+   * a string id): the caller reads it the ordinary way, which reports it.
+   */
+  #planText(kinds: readonly KindChangesText[]): { kind: ApisixKind; id: string; after: ResourceEntry | undefined }[] | undefined {
+    const planned: { kind: ApisixKind; id: string; after: ResourceEntry | undefined }[] = [];
+    const seen = new Set<ApisixKind>();
+    for (const { kind, deletedJson, upserted } of kinds) {
+      if (seen.has(kind)) return undefined;
+      seen.add(kind);
+      const deleted = parseJsonText(deletedJson);
+      if (!Array.isArray(deleted)) return undefined;
+      const entries: ResourceEntry[] = [];
+      let last: string | undefined;
+      for (const json of upserted) {
+        const resource = parseJsonText(json) as { id?: unknown } | null;
+        if (typeof resource !== 'object' || resource === null || Array.isArray(resource) || typeof resource.id !== 'string') return undefined;
+        if (last !== undefined && resource.id <= last) return undefined;
+        last = resource.id;
+        entries.push(entryWithJson(kind, resource as { readonly id: string }, json));
+      }
+      planned.push(...this.#checkPlan(kind, entries, deleted as unknown[]));
+    }
+    return planned;
+  }
+
+  /** Upserts and deletions of one kind checked against each other and the state (throws DeltaApplyError). */
+  #checkPlan(kind: ApisixKind, upserts: readonly ResourceEntry[], deletedIds: readonly unknown[]): { kind: ApisixKind; id: string; after: ResourceEntry | undefined }[] {
     const deleted = new Set<string>();
-    for (const id of changes.deleted as readonly unknown[]) {
+    for (const id of deletedIds) {
       if (typeof id !== 'string') throw new MalformedResourcesError(`delta.changes.${kind}.deleted`, 'must be a list of ids');
       if (deleted.has(id)) throw new DeltaApplyError(`${kind}: an id is deleted twice`);
       deleted.add(id);
     }
     const plan: { kind: ApisixKind; id: string; after: ResourceEntry | undefined }[] = [];
-    for (const resource of upserts) {
-      if (deleted.has(resource.id)) throw new DeltaApplyError(`${kind} "${resource.id}" is both upserted and deleted`);
-      plan.push({ kind, id: resource.id, after: this.#entry(kind, resource) });
+    for (const entry of upserts) {
+      if (deleted.has(entry.id)) throw new DeltaApplyError(`${kind} "${entry.id}" is both upserted and deleted`);
+      plan.push({ kind, id: entry.id, after: entry });
     }
     const missing = [...deleted].filter((id) => !this.#byKind[kind].has(id));
     if (missing.length > 0) throw new DeltaApplyError(`${kind}: cannot delete ${missing.map((id) => `"${id}"`).join(', ')}, not in the base`);

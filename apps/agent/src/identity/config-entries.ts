@@ -52,6 +52,14 @@ export const identityConfig = {
     description: 'SPIFFE trust domain: the agent asks for spiffe://<trust-domain>/ns/<pod namespace>/sa/<service account>.',
     parse: (text: string) => validateTrustDomain(text),
   }),
+  csrMeshNames: entry({
+    flag: 'csr-mesh-names',
+    env: 'WEFT_CSR_MESH_NAMES',
+    default: 'false',
+    description:
+      'Put the mesh names the snapshot demands (docs/mesh-mtls.md) into each CSR: needed with the cert-manager bridge, which signs a CSR as it is; off for the control plane’s CA, which grants the names itself and refuses names it does not grant.',
+    parse: parsers.boolean,
+  }),
   svidLifetime: entry({
     flag: 'svid-lifetime',
     env: 'WEFT_SVID_LIFETIME',

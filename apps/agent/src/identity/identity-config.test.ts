@@ -12,7 +12,9 @@ describe('agent identity settings', () => {
     expect(readAgentConfig([], pod)).toMatchObject({ caAddress: '', tokenFile: '/var/run/secrets/weft/token', trustDomain: 'cluster.local', svidLifetime: 0 });
     expect(() => readAgentConfig(['--ca-address', 'weft-control-plane.weft-system.svc:15012'], pod)).toThrow(/--ca-root-file \(or WEFT_CA_ROOT_FILE\) is required with --ca-address/);
     const config = readAgentConfig(['--ca-address', 'cp:15012', '--ca-root-file', '/roots.pem', '--svid-lifetime', '1h'], pod);
-    expect(config).toMatchObject({ caAddress: 'cp:15012', caRootFile: '/roots.pem', svidLifetime: 3_600_000 });
+    expect(config).toMatchObject({ caAddress: 'cp:15012', caRootFile: '/roots.pem', svidLifetime: 3_600_000, csrMeshNames: false });
+    expect(readAgentConfig(['--csr-mesh-names'], pod).csrMeshNames).toBe(true);
+    expect(readAgentConfig([], { ...pod, WEFT_CSR_MESH_NAMES: 'true' }).csrMeshNames).toBe(true);
   });
 
   it('identity config - bad values are refused with the flag and the reason', () => {

@@ -21,7 +21,10 @@ export class CaRootFileError extends Error {
  * Starts obtaining and rotating this pod's SVID when --ca-address is set (undefined otherwise). The first SVID
  * arrives in the background; `source.onSvid` hears of every new one.
  */
-export async function startIdentity(config: AgentConfig, deps: { readonly log: Logger; readonly registry: Registry }): Promise<Identity | undefined> {
+export async function startIdentity(
+  config: AgentConfig,
+  deps: { readonly log: Logger; readonly registry: Registry; /** The mesh names the snapshot demands, asked for when --csr-mesh-names is on. */ readonly meshNames?: () => readonly string[] },
+): Promise<Identity | undefined> {
   if (config.caAddress === '') return undefined;
   const log = deps.log.child({ part: 'identity' });
   let rootsPem: string;
@@ -42,11 +45,12 @@ export async function startIdentity(config: AgentConfig, deps: { readonly log: L
   const started = new SvidSource({
     spiffeId: { trustDomain: config.trustDomain, namespace: config.podNamespace, serviceAccount: config.serviceAccount },
     requestCertificate: async (csrPem) => client.createCertificate(csrPem, await readTokenFile(config.tokenFile), validitySeconds),
+    ...(config.csrMeshNames && deps.meshNames !== undefined ? { dnsNames: deps.meshNames } : {}),
     log,
     metrics,
   });
   holder.source = started;
-  log.info({ ca: config.caAddress, spiffeId: started.spiffeId, tokenFile: config.tokenFile }, 'obtaining the SVID');
+  log.info({ ca: config.caAddress, spiffeId: started.spiffeId, tokenFile: config.tokenFile, csrMeshNames: config.csrMeshNames }, 'obtaining the SVID');
   started.start();
   return {
     source: started,

@@ -94,6 +94,30 @@ describe('SVID source', () => {
     expect(await metricValue(registry, 'weft_svid_issued_total')).toBe(2);
   });
 
+  it('svid - asks for the DNS names it is given, read at each attempt', async () => {
+    const csrs: string[] = [];
+    let names: string[] = [];
+    const s = new SvidSource({
+      spiffeId,
+      requestCertificate: (csr) => {
+        csrs.push(csr);
+        return sign(ca, csr);
+      },
+      dnsNames: () => names,
+      log,
+      random: () => 0.5,
+    });
+    sources.push(s);
+    s.start();
+    await until('the first SVID', () => s.current);
+    expect(verifyCsr(csrs[0]!).dnsNames).toEqual([]);
+    names = ['9080.reviews.shop.svc.cluster.local', '9901.reviews-admin.shop.svc.cluster.local'];
+    s.renew();
+    await until('the second CSR', () => csrs[1]);
+    expect(verifyCsr(csrs[1]!).dnsNames).toEqual(names);
+    expect(verifyCsr(csrs[1]!).spiffeId.uri).toBe('spiffe://test.local/ns/shop/sa/cart');
+  });
+
   it('svid - on CA failure keeps the current SVID, reports the error, backs off, and recovers', async () => {
     let failing = false;
     const attempts: number[] = [];

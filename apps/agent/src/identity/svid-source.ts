@@ -25,6 +25,8 @@ export interface SvidSourceOptions {
   readonly spiffeId: SpiffeIdParts;
   /** Sends the CSR to the certificate service (reading the current token each time). */
   readonly requestCertificate: (csrPem: string) => Promise<CaAnswer>;
+  /** DNS SANs to ask for in each CSR, read at each attempt (the mesh names the snapshot demands); absent: none. */
+  readonly dnsNames?: () => readonly string[];
   readonly log: Logger;
   readonly metrics?: IdentityMetrics;
   /** First retry after a failure: 1 s; doubles up to maxMs: 30 s. */
@@ -149,7 +151,8 @@ export class SvidSource {
     const random = this.#options.random ?? Math.random;
     try {
       const keys = await generateKeyPair();
-      const csrPem = await createCsr({ keys, spiffeId: this.#options.spiffeId });
+      const dnsNames = this.#options.dnsNames?.() ?? [];
+      const csrPem = await createCsr({ keys, spiffeId: this.#options.spiffeId, ...(dnsNames.length === 0 ? {} : { dnsNames: [...dnsNames] }) });
       const answer = await this.#options.requestCertificate(csrPem);
       const now = this.#now();
       const checked = checkAnswer(answer, { spiffeId: this.#uri, privateKey: KeyObject.from(keys.privateKey) }, now);
@@ -165,6 +168,7 @@ export class SvidSource {
       log.info(
         {
           spiffeId: this.#uri,
+          ...(dnsNames.length === 0 ? {} : { dnsNames }),
           serial: svid.serialNumber,
           notAfter: svid.notAfter.toISOString(),
           rotateAt: rotateAt.toISOString(),

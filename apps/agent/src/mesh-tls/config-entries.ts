@@ -9,6 +9,13 @@ export const meshTlsConfig = {
     description: 'Where the mesh trust bundle APISIX verifies peers with is written (apisix.ssl.ssl_trusted_certificate); empty: <state-dir>/trust-bundle.pem.',
     parse: parsers.string,
   }),
+  upstreamPublicRoots: entry({
+    flag: 'upstream-public-roots',
+    env: 'WEFT_UPSTREAM_PUBLIC_ROOTS',
+    default: 'true',
+    description: 'Also put the public CA roots Node ships (Mozilla’s) in the trust bundle file: nginx verifies every upstream against that one file, so ExternalName https Services need them; mesh names are internal names no public CA issues for.',
+    parse: parsers.boolean,
+  }),
   podIps: entry({
     flag: 'pod-ips',
     env: 'POD_IPS',

@@ -35,6 +35,22 @@ describe('mesh tls - the mesh names the snapshot asks of this pod', () => {
     expect(demand.missing(['9080.reviews.default.svc.cluster.local'])).toEqual([]);
   });
 
+  it('names what a CSR asks for: the exact names clients send here, never a bare port', () => {
+    const demand = new MeshNameDemand(['10.0.0.7']);
+    expect(demand.names()).toEqual([]);
+    demand.reset([
+      route('in.9080'),
+      upstream('u.default.reviews.9080', '9080.reviews.default.svc.cluster.local', ['10.0.0.7']),
+      upstream('u.default.reviews-v1.9080', '9080.reviews-v1.default.svc.cluster.local', ['10.0.0.7']),
+      // Two upstreams (another client namespace's view) with one name: asked once.
+      upstream('u.other.reviews.9080', '9080.reviews.default.svc.cluster.local', ['10.0.0.7']),
+      upstream('u.default.ratings.9080', '9080.ratings.default.svc.cluster.local', ['10.0.0.9']),
+    ]);
+    expect(demand.names()).toEqual(['9080.reviews-v1.default.svc.cluster.local', '9080.reviews.default.svc.cluster.local']);
+    demand.update([{ kind: 'upstreams', id: 'u.default.reviews-v1.9080', json: undefined }]);
+    expect(demand.names()).toEqual(['9080.reviews.default.svc.cluster.local']);
+  });
+
   it('without pod IPs only the inbound ports count', () => {
     const demand = new MeshNameDemand([]);
     demand.reset([route('in.8080'), upstream('u.a.b.8080', '8080.b.a.svc.cluster.local', ['10.0.0.7'])]);

@@ -58,6 +58,14 @@ export class MeshNameDemand {
     return upstream.nodes.some((node) => this.#podIps.has(node.host)) ? upstream.upstream_host.toLowerCase() : undefined;
   }
 
+  /**
+   * The exact mesh names the snapshot shows clients sending to this pod, sorted: what a CSR asks for when the signer
+   * certifies CSRs as they are (the cert-manager bridge). Inbound ports alone name no Service, so they add nothing.
+   */
+  names(): string[] {
+    return [...new Set(this.#names.values())].sort();
+  }
+
   /** What `dnsNames` lacks, sorted: the names clients send here, and `port <p>` for inbound ports no name covers. */
   missing(dnsNames: readonly string[]): string[] {
     const have = new Set(dnsNames);

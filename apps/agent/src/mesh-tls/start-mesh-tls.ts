@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import type { SnapshotMeta } from '@weft/model';
 import type { ContentState } from '@weft/snapshot';
 import type { Logger } from '@weft/telemetry';
@@ -15,6 +16,8 @@ export interface MeshTls {
   readonly target: MeshTlsTarget;
   /** Follows an SVID source: every new SVID into the stores, early renewals when names are missing. */
   follow(svids: SvidSource): void;
+  /** The mesh names the current snapshot demands of this pod's SVID (for CSRs, with --csr-mesh-names). */
+  meshNames(): string[];
   close(): void;
 }
 
@@ -26,6 +29,8 @@ export interface StartMeshTlsOptions {
   readonly trustBundleFile: string;
   /** Comma-separated, as POD_IPS. */
   readonly podIps: string;
+  /** Append the public CA roots to the trust bundle file (see TrustBundleFile); the agent's flag defaults to true. */
+  readonly upstreamPublicRoots?: boolean;
   readonly restored?: { readonly meta: SnapshotMeta; readonly state: ContentState };
   readonly log: Logger;
 }
@@ -34,11 +39,15 @@ export interface StartMeshTlsOptions {
 export function startMeshTls(options: StartMeshTlsOptions): MeshTls {
   const log = options.log.child({ part: 'mesh-tls' });
   const podIps = options.podIps.split(',').map((ip) => ip.trim()).filter((ip) => ip !== '');
+  const demand = new MeshNameDemand(podIps);
   const target = new MeshTlsTarget({
     inner: options.stores,
     keepWholeState: options.store !== 'etcd',
-    bundleFile: new TrustBundleFile(options.trustBundleFile === '' ? join(options.stateDir, 'trust-bundle.pem') : options.trustBundleFile),
-    demand: new MeshNameDemand(podIps),
+    bundleFile: new TrustBundleFile(
+      options.trustBundleFile === '' ? join(options.stateDir, 'trust-bundle.pem') : options.trustBundleFile,
+      options.upstreamPublicRoots === true ? rootCertificates.join('\n') : '',
+    ),
+    demand,
     log,
   });
   if (options.restored !== undefined) target.restored(options.restored.meta, options.restored.state);
@@ -46,6 +55,7 @@ export function startMeshTls(options: StartMeshTlsOptions): MeshTls {
   let renewal: MeshNameRenewal | undefined;
   return {
     target,
+    meshNames: () => demand.names(),
     follow(svids) {
       renewal = new MeshNameRenewal({
         svids,

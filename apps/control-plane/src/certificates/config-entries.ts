@@ -1,5 +1,6 @@
 import { certificateServiceParsers, parseListenAddress, validateTrustDomain } from '@weft/pki';
 import { entry, parsers } from '@weft/telemetry';
+import { parseConfigMapRef } from './trust-bundle-configmap.js';
 
 /** `auto`, `off`, or host:port. */
 export type CaListen = { readonly mode: 'auto' } | { readonly mode: 'off' } | { readonly mode: 'on'; readonly host: string; readonly port: number };
@@ -73,6 +74,14 @@ export const certificateConfig = {
     default: 'weft-ca',
     description: 'Secret (in --ca-namespace) that keeps the self-signed root, created at first start; replicas share it.',
     parse: parsers.nonEmpty,
+  }),
+  trustBundleConfigmap: entry({
+    flag: 'trust-bundle-configmap',
+    env: 'WEFT_TRUST_BUNDLE_CONFIGMAP',
+    default: '',
+    description:
+      '<namespace>/<name> of a ConfigMap whose roots.pem is the mesh trust bundle (cert-manager mode: the bridge writes its issuer’s CA there): snapshots carry it and injected agents get it as weft.dev/ca-roots, instead of this CA; watched. Empty: this CA.',
+    parse: parseConfigMapRef,
   }),
   caPluggedSecret: entry({
     flag: 'ca-plugged-secret',

@@ -12,7 +12,7 @@ export { CertificateIssuer } from './certificate-issuer.js';
 export { certificateConfig, DEFAULT_CA_PORT } from './config-entries.js';
 export { certificateDnsNames, certificateListenAddress, launchCertificateService } from './from-config.js';
 export { startCertificateService } from './start-certificate-service.js';
-export { meshNameGrants, meshNamesFor } from './mesh-name-grants.js';
+export { meshNameGrants } from './mesh-name-grants.js';
 export type { CaOrigin, LoadedCa } from './ca-material.js';
 export type { CertificateCall } from './certificate-issuer.js';
 export type { CaListen } from './config-entries.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyWorldState } from '@weft/model';
 import type { PodView, ServiceView, WorldState } from '@weft/model';
-import { meshNameGrants, meshNamesFor } from './mesh-name-grants.js';
+import { meshNameGrants } from './mesh-name-grants.js';
 
 const meta = (namespace: string, name: string, labels: Record<string, string> = {}) => ({ namespace, name, generation: 1, creationTimestamp: '', labels });
 
@@ -50,24 +50,7 @@ const world = mkWorld(
   [pod, mkPod('default', 'other-sa', { app: 'reviews' }, 'intruder')],
 );
 
-describe('certificates - mesh names granted from the world', () => {
-  it('grants the mesh name of every port each selecting Service of the pod’s namespace targets on it', () => {
-    expect(meshNamesFor(world, { namespace: 'default', serviceAccount: 'reviews', podName: 'reviews-v1-abc' })).toEqual([
-      '9080.reviews-v1.default.svc.cluster.local',
-      '9080.reviews.default.svc.cluster.local',
-      '9901.reviews-v1.default.svc.cluster.local',
-    ]);
-  });
-
-  it('grants nothing without a pod-bound token, for an unknown pod, a pod of another ServiceAccount, or before the first world', () => {
-    expect(meshNamesFor(world, { namespace: 'default', serviceAccount: 'reviews' })).toEqual([]);
-    expect(meshNamesFor(world, { namespace: 'default', serviceAccount: 'reviews', podName: 'gone' })).toEqual([]);
-    expect(meshNamesFor(world, { namespace: 'default', serviceAccount: 'reviews', podName: 'other-sa' })).toEqual([]);
-    // The same pod name in another namespace is another pod.
-    expect(meshNamesFor(world, { namespace: 'other', serviceAccount: 'reviews', podName: 'reviews-v1-abc' })).toEqual([]);
-    expect(meshNamesFor(undefined, { namespace: 'default', serviceAccount: 'reviews', podName: 'reviews-v1-abc' })).toEqual([]);
-  });
-
+describe('certificates - mesh name grants', () => {
   it('reads the world current at each request', () => {
     let current: WorldState | undefined;
     const grant = meshNameGrants(() => current);

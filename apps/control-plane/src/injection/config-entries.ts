@@ -112,6 +112,13 @@ export const injectionConfig = {
     description: 'host:port of the certificate service, given to injected agents (WEFT_CA_ADDRESS); empty: none.',
     parse: parsers.string,
   }),
+  injectCsrMeshNames: entry({
+    flag: 'inject-csr-mesh-names',
+    env: 'WEFT_INJECT_CSR_MESH_NAMES',
+    default: 'false',
+    description: 'Injected agents put the mesh names their snapshot demands into their CSRs (WEFT_CSR_MESH_NAMES): on for the cert-manager bridge, which signs CSRs as they are; needs --inject-ca-address.',
+    parse: parsers.boolean,
+  }),
   injectConfigStore: entry({
     flag: 'inject-config-store',
     env: 'WEFT_INJECT_CONFIG_STORE',

@@ -104,6 +104,12 @@ describe('injection - CA roots for the agent', () => {
     expect(env.get('WEFT_CA_ADDRESS')).toBe('weft-control-plane.weft-system.svc:15012');
     expect(env.get('WEFT_CA_ROOT_FILE')).toBe('/var/run/secrets/weft/ca-roots.pem');
     expect(env.get('WEFT_TRUST_DOMAIN')).toBe('cluster.local');
+    // The control plane's CA grants mesh names itself: the agent asks for none unless told to.
+    expect(env.has('WEFT_CSR_MESH_NAMES')).toBe(false);
+    const bridged = mutatePod(pod, { ...context, caRootsPem: TEST_CA_ROOTS }, testInjectionSettings({ csrMeshNames: true }));
+    if (bridged.result !== 'injected') throw new Error(bridged.result);
+    const bridgedEnv = (patched(pod, bridged.patch) as unknown as Injected).spec.initContainers.find((c) => c.name === 'weft-agent')?.env ?? [];
+    expect(bridgedEnv).toContainEqual({ name: 'WEFT_CSR_MESH_NAMES', value: 'true' });
     expect(after.spec.volumes.find((v) => v.name === 'weft-token')?.projected?.sources).toContainEqual({
       downwardAPI: { items: [{ path: 'ca-roots.pem', fieldRef: { fieldPath: "metadata.annotations['weft.dev/ca-roots']" } }] },
     });

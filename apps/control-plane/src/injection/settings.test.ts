@@ -32,5 +32,6 @@ describe('injection - settings', () => {
   it('refuses agents presenting their SVID to NATS without a certificate service to get it from', () => {
     expect(() => checkInjectionSettings(testInjectionSettings({ natsClientSvid: true, caAddress: '' }))).toThrow('agents cannot present their SVID to NATS without a certificate service address');
     expect(checkInjectionSettings(testInjectionSettings({ natsClientSvid: true })).natsClientSvid).toBe(true);
+    expect(() => checkInjectionSettings(testInjectionSettings({ csrMeshNames: true, caAddress: '' }))).toThrow('agents cannot ask for mesh names without a certificate service address');
   });
 });

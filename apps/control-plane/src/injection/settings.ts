@@ -25,6 +25,11 @@ export interface InjectionSettings {
   readonly natsCaFile: string;
   /** Agents present their SVID as NATS client certificate (mutual TLS; needs caAddress). */
   readonly natsClientSvid: boolean;
+  /**
+   * Agents put the mesh names their snapshot demands into their CSRs (WEFT_CSR_MESH_NAMES): for the cert-manager
+   * bridge, which signs CSRs as they are; the control plane's CA grants names itself. Needs caAddress.
+   */
+  readonly csrMeshNames: boolean;
   /** `host:port` of the control plane's certificate service; empty: the agent asks for no SVID. */
   readonly caAddress: string;
   /** SPIFFE trust domain the agent asks its SVID in. */
@@ -80,6 +85,7 @@ export const INJECTION_DEFAULTS = {
   tokenExpirationSeconds: 3600,
   natsCaFile: '',
   natsClientSvid: false,
+  csrMeshNames: false,
 } as const satisfies Partial<InjectionSettings>;
 
 export class InjectionSettingsError extends Error {
@@ -122,6 +128,7 @@ export function checkInjectionSettings(settings: InjectionSettings): InjectionSe
   if (settings.apisixImage.trim() === '') problems.push('the APISIX image is empty');
   if (settings.natsUrl.trim() === '') problems.push('the NATS url is empty');
   if (settings.natsClientSvid && settings.caAddress === '') problems.push('agents cannot present their SVID to NATS without a certificate service address');
+  if (settings.csrMeshNames && settings.caAddress === '') problems.push('agents cannot ask for mesh names without a certificate service address');
   const ports = {
     inbound: settings.inboundPort,
     outbound: settings.outboundPort,

@@ -83,6 +83,7 @@ export function sidecarContainers(settings: InjectionSettings, store: ConfigStor
           { name: 'WEFT_CA_ROOT_FILE', value: PATHS.caRootsFile },
           // On the volume APISIX mounts: its nginx verifies peers with it (apisix.ssl.ssl_trusted_certificate).
           { name: 'WEFT_TRUST_BUNDLE_FILE', value: PATHS.trustBundleFile },
+          ...(settings.csrMeshNames ? [{ name: 'WEFT_CSR_MESH_NAMES', value: 'true' }] : []),
         ]),
     ...(settings.natsCaFile === '' ? [] : [{ name: 'WEFT_NATS_CA', value: PATHS.natsCaFile }]),
     ...(settings.natsClientSvid ? [{ name: NATS_CLIENT_SVID_ENV, value: 'true' }] : []),

@@ -37,6 +37,7 @@ export function injectionSettingsFrom(config: ControlPlaneConfig, version: strin
     natsUrl: config.injectNatsUrl === '' ? config.natsUrl : config.injectNatsUrl,
     natsCaFile: config.injectNatsCaFile,
     natsClientSvid: config.injectNatsClientSvid,
+    csrMeshNames: config.injectCsrMeshNames,
     caAddress: config.injectCaAddress,
     trustDomain: config.trustDomain,
     proxyUid: config.injectProxyUid,
@@ -94,6 +95,11 @@ export interface InjectionOptions {
   readonly issuer: ServingCertificateIssuer;
   readonly log: Logger;
   readonly registry: Registry;
+  /**
+   * The roots injected agents verify the certificate service with (and get as weft.dev/ca-roots); default: the CA
+   * that signs the webhook's certificate. In cert-manager mode the issuer's CA (--trust-bundle-configmap).
+   */
+  readonly caRoots?: () => string;
 }
 
 export interface Injection {
@@ -116,7 +122,7 @@ export async function startInjection(options: InjectionOptions): Promise<Injecti
     log,
     metrics,
     namespaceLabels: (ns) => readNamespaceLabels(http, ns),
-    caRoots: () => certificate.current.caBundlePem,
+    caRoots: options.caRoots ?? (() => certificate.current.caBundlePem),
     ...(options.settings.natsCaFile === '' ? {} : { natsCa: pemFileReader(options.settings.natsCaFile) }),
   });
   const keeper = new CaBundleKeeper({
@@ -177,7 +183,10 @@ function kubeHttpOf(config: ControlPlaneConfig): KubeHttp {
  * absent, shared by the replicas), retried with backoff while the API server cannot be reached, and the webhook
  * starts without waiting for NATS. A start failure is logged, never thrown: the rest of the control plane runs on.
  */
-export function launchInjection(config: ControlPlaneConfig, deps: { readonly log: Logger; readonly registry: Registry }): InjectionLauncher {
+export function launchInjection(
+  config: ControlPlaneConfig,
+  deps: { readonly log: Logger; readonly registry: Registry; /** The roots agents get (weft.dev/ca-roots) when not this CA's (cert-manager mode). */ readonly caRoots?: () => string },
+): InjectionLauncher {
   if (config.webhookListen === '') return { started: Promise.resolve(undefined), close: () => Promise.resolve() };
   const settings = injectionSettingsFrom(config, controlPlaneVersion());
   const log = deps.log.child({ part: 'injection' });
@@ -210,6 +219,7 @@ export function launchInjection(config: ControlPlaneConfig, deps: { readonly log
           issuer: servingIssuerFromCa(() => loaded.ca, { namespace: config.caNamespace, serviceAccount: config.caServiceAccount }),
           log,
           registry: deps.registry,
+          ...(deps.caRoots === undefined ? {} : { caRoots: deps.caRoots }),
         });
         if (stopped()) {
           await injection.close();

@@ -26,6 +26,8 @@ export interface InformerOptions {
   readonly namespace?: string;
   /** Only objects matching this label selector (the API server's syntax, e.g. `app=x`). */
   readonly labelSelector?: string;
+  /** Only objects matching this field selector (e.g. `metadata.name=x`: one object, which RBAC can grant by name). */
+  readonly fieldSelector?: string;
 }
 
 export interface InformerStats {
@@ -138,6 +140,7 @@ export class Informer {
     do {
       const query = new URLSearchParams({ limit: String(this.options.pageSize ?? 500) });
       if (this.options.labelSelector !== undefined) query.set('labelSelector', this.options.labelSelector);
+      if (this.options.fieldSelector !== undefined) query.set('fieldSelector', this.options.fieldSelector);
       if (cont !== undefined) query.set('continue', cont);
       let page: KubeList;
       try {
@@ -200,6 +203,7 @@ export class Informer {
       resourceVersion: this.resourceVersion ?? '',
     });
     if (this.options.labelSelector !== undefined) query.set('labelSelector', this.options.labelSelector);
+    if (this.options.fieldSelector !== undefined) query.set('fieldSelector', this.options.fieldSelector);
     const path = `${collectionPath(this.type, this.options.namespace)}?${query.toString()}`;
     // The socket may stay quiet between bookmarks; allow the whole server-side timeout plus a margin.
     for await (const event of this.http.watch(path, signal, (timeoutSeconds + 30) * 1000)) {

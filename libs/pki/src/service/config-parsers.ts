@@ -1,0 +1,40 @@
+import { parsers } from '@weft/telemetry';
+import { isDnsName } from '../names.js';
+
+// Flag/env parsers both certificate services (the control plane's and the cert-manager bridge's) read their
+// shared settings with, so the same value means the same thing, with the same message, in both.
+
+/** `host:port` (IPv6 in brackets); `example` completes the message. */
+export function parseListenAddress(text: string, example: string): { readonly host: string; readonly port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(text);
+  const host = m?.[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
+  const port = Number(m?.[2]);
+  if (m === null || host === '' || port > 65535) throw new Error(`"${text}" is not host:port (e.g. ${example})`);
+  return { host, port };
+}
+
+export const certificateServiceParsers = {
+  /** Comma-separated lowercase DNS names. */
+  dnsNames: (text: string): readonly string[] => {
+    const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    for (const name of names) if (!isDnsName(name)) throw new Error(`"${name}" is not a lowercase DNS name`);
+    return names;
+  },
+  nonNegativeNumber: (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`"${text}" is not a number >= 0`);
+    return n;
+  },
+  /** A certificate lifetime: at least a minute. */
+  lifetime: (text: string): number => {
+    const ms = parsers.duration(text);
+    if (ms < 60_000) throw new Error(`"${text}" is shorter than the 1m minimum`);
+    return ms;
+  },
+  /** How long a TokenReview answer is reused: at most 5 minutes. */
+  cacheTtl: (text: string): number => {
+    const ms = parsers.duration(text);
+    if (ms > 300_000) throw new Error(`"${text}" is longer than 5m: a revoked token would stay accepted that long`);
+    return ms;
+  },
+} as const;
