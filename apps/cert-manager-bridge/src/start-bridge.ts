@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { CertificateRequests, TokenReviewer, writeConfigMapData } from '@weft/k8s';
 import type { IssuerRef, KubeHttp, OwnerReference } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
 import type { Logger, Readiness, Registry } from '@weft/telemetry';
 import { Counter } from 'prom-client';
 import { BridgeIssuer } from './bridge-issuer.js';
@@ -141,14 +141,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const reviewer = new TokenReviewer(options.http);
     const issuer = new BridgeIssuer({
       trustDomain: options.trustDomain,
-      authenticator: new TokenAuthenticator({
-        review: (token, audiences) => reviewer.review(token, audiences),
-        audience: options.audience,
-        cache: new TokenReviewCache({ ttlMs: options.tokenCacheTtlMs }),
-        onLookup: (how) => {
-          metrics.tokenReviews.inc({ result: how });
-        },
-      }),
+      authenticator: createTokenAuthenticator({ review: (token, audiences) => reviewer.review(token, audiences), audience: options.audience, ttlMs: options.tokenCacheTtlMs, metrics }),
       limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),
       bounds: { maxLifetimeMs: options.maxLifetimeMs, defaultLifetimeMs: Math.min(options.maxLifetimeMs, 24 * 3600_000) },
       signer,

@@ -39,7 +39,7 @@ export { bearerToken, listenGrpc, MAX_REQUEST_BYTES } from './service/grpc-serve
 export { RateLimiter } from './service/rate-limiter.js';
 export { checkRequest, denialOfIssuanceError, MIN_SVID_LIFETIME_MS } from './service/request-validation.js';
 export { ServingCertificateProvider } from './service/serving-certificate.js';
-export { POD_NAME_EXTRA, serviceAccountOf, TokenAuthenticator } from './service/token-authenticator.js';
+export { createTokenAuthenticator, POD_NAME_EXTRA, serviceAccountOf, TokenAuthenticator } from './service/token-authenticator.js';
 export { MAX_NEGATIVE_TTL_MS, TokenReviewCache, tokenExpiryMs, tokenKey } from './service/token-cache.js';
 export { formatSpiffeId, parseSpiffeId, toSpiffeId, validateTrustDomain } from './spiffe-id.js';
 

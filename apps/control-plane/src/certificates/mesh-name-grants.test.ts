@@ -3,62 +3,39 @@ import { emptyWorldState } from '@weft/model';
 import type { PodView, ServiceView, WorldState } from '@weft/model';
 import { meshNameGrants } from './mesh-name-grants.js';
 
-const meta = (namespace: string, name: string, labels: Record<string, string> = {}) => ({ namespace, name, generation: 1, creationTimestamp: '', labels });
+// Which names a pod gets is libs/translate's meshNamesFor (tested there); this is the hook over the live world.
+const meta = (name: string, labels: Record<string, string> = {}) => ({ namespace: 'default', name, generation: 1, creationTimestamp: '', labels });
 
-function mkPod(namespace: string, name: string, labels: Record<string, string>, serviceAccountName = 'reviews'): PodView {
-  return {
-    metadata: meta(namespace, name, labels),
-    serviceAccountName,
-    podIPs: ['10.0.0.7'],
-    containerPorts: [{ name: 'http', containerPort: 9080, protocol: 'TCP' }, { name: 'admin', containerPort: 9901, protocol: 'TCP' }],
-    phase: 'Running',
+const pod: PodView = {
+  metadata: meta('reviews-v1-abc', { app: 'reviews' }),
+  serviceAccountName: 'reviews',
+  podIPs: ['10.0.0.7'],
+  containerPorts: [{ name: 'http', containerPort: 9080, protocol: 'TCP' }],
+  phase: 'Running',
+};
+
+function worldWith(targetPort: number): WorldState {
+  const service: ServiceView = {
+    metadata: meta('reviews'),
+    type: 'ClusterIP',
+    clusterIPs: ['10.96.0.9'],
+    headless: false,
+    ipFamilies: ['IPv4'],
+    selector: { app: 'reviews' },
+    ports: [{ name: 'http', port: 80, targetPort, protocol: 'TCP' }],
   };
+  return { ...emptyWorldState(), services: new Map([['default/reviews', service]]), pods: new Map([['default/reviews-v1-abc', pod]]) };
 }
-
-function mkService(namespace: string, name: string, selector: Record<string, string> | undefined, ports: ServiceView['ports']): ServiceView {
-  return { metadata: meta(namespace, name), type: 'ClusterIP', clusterIPs: ['10.96.0.9'], headless: false, ipFamilies: ['IPv4'], ...(selector === undefined ? {} : { selector }), ports };
-}
-
-function mkWorld(services: ServiceView[], pods: PodView[]): WorldState {
-  return {
-    ...emptyWorldState(),
-    services: new Map(services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s])),
-    pods: new Map(pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p])),
-  };
-}
-
-const pod = mkPod('default', 'reviews-v1-abc', { app: 'reviews', version: 'v1' });
-const world = mkWorld(
-  [
-    // Service port 80 → container port 9080 by name: the name carries the container port.
-    mkService('default', 'reviews', { app: 'reviews' }, [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]),
-    // A second Service selecting the pod, two ports; UDP is not proxied, so it gets no name.
-    mkService('default', 'reviews-v1', { app: 'reviews', version: 'v1' }, [
-      { name: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' },
-      { name: 'admin', port: 9901, targetPort: 9901, protocol: 'TCP' },
-      { name: 'dns', port: 53, targetPort: 53, protocol: 'UDP' },
-    ]),
-    // Does not select the pod.
-    mkService('default', 'ratings', { app: 'ratings' }, [{ name: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' }]),
-    // Selects by labels the pod has, but in another namespace: never this pod's.
-    mkService('other', 'reviews', { app: 'reviews' }, [{ name: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' }]),
-    // No selector (endpoints by hand): selects nothing.
-    mkService('default', 'manual', undefined, [{ name: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' }]),
-    // A named targetPort the pod does not have: no name.
-    mkService('default', 'grpc', { app: 'reviews' }, [{ name: 'grpc', port: 7070, targetPort: 'grpc', protocol: 'TCP' }]),
-  ],
-  [pod, mkPod('default', 'other-sa', { app: 'reviews' }, 'intruder')],
-);
 
 describe('certificates - mesh name grants', () => {
-  it('reads the world current at each request', () => {
+  it('reads the world current at each request: none before the first sync, then the names of that world', () => {
     let current: WorldState | undefined;
     const grant = meshNameGrants(() => current);
     const account = { namespace: 'default', serviceAccount: 'reviews', podName: 'reviews-v1-abc' };
     expect(grant(account)).toEqual([]);
-    current = world;
-    expect(grant(account)).toHaveLength(3);
-    current = mkWorld([mkService('default', 'reviews', { app: 'reviews' }, [{ name: 'http', port: 80, targetPort: 9080, protocol: 'TCP' }])], [pod]);
+    current = worldWith(9080);
     expect(grant(account)).toEqual(['9080.reviews.default.svc.cluster.local']);
+    current = worldWith(8080);
+    expect(grant(account)).toEqual(['8080.reviews.default.svc.cluster.local']);
   });
 });

@@ -1,6 +1,6 @@
 import { TokenReviewer } from '@weft/k8s';
 import type { KubeHttp } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, TokenAuthenticator, TokenReviewCache } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
 import type { CertificateAuthority, TrustBundle, WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import { loadCertificateAuthority } from './ca-material.js';
@@ -82,14 +82,7 @@ export async function startCertificateService(options: CertificateServiceOptions
   const reviewer = new TokenReviewer(options.http);
   const issuer = new CertificateIssuer({
     ca: () => authority,
-    authenticator: new TokenAuthenticator({
-      review: (token, audiences) => reviewer.review(token, audiences),
-      audience: options.audience,
-      cache: new TokenReviewCache({ ttlMs: options.tokenCacheTtlMs }),
-      onLookup: (how) => {
-        metrics.tokenReviews.inc({ result: how });
-      },
-    }),
+    authenticator: createTokenAuthenticator({ review: (token, audiences) => reviewer.review(token, audiences), audience: options.audience, ttlMs: options.tokenCacheTtlMs, metrics }),
     limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),
     bounds: { maxLifetimeMs: options.maxLifetimeMs },
     ...(options.grantDnsNames === undefined ? {} : { grantDnsNames: options.grantDnsNames }),

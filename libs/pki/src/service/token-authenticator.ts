@@ -1,6 +1,8 @@
 import { CertificateDenial } from './certificate-denial.js';
 import { tokenExpiryMs, tokenKey } from './token-cache.js';
-import type { TokenReviewCache, WorkloadAccount } from './token-cache.js';
+import { TokenReviewCache } from './token-cache.js';
+import type { WorkloadAccount } from './token-cache.js';
+import type { CertificateMetrics } from './certificate-metrics.js';
 
 /** The part of a TokenReview answer the authenticator reads (libs/k8s TokenReviewer returns it). */
 export interface ReviewAnswer {
@@ -121,4 +123,24 @@ export class TokenAuthenticator {
     const podName = pods?.length === 1 ? pods[0] : undefined;
     return podName !== undefined && DNS_SUBDOMAIN.test(podName) ? { ...account, podName } : account;
   }
+}
+
+/**
+ * The authenticator both certificate services run (the control plane's and the cert-manager bridge's): reviews
+ * through `review`, answers cached for `ttlMs`, each lookup counted in `weft_certificate_token_reviews_total`.
+ */
+export function createTokenAuthenticator(options: {
+  readonly review: ReviewToken;
+  readonly audience: string;
+  readonly ttlMs: number;
+  readonly metrics: Pick<CertificateMetrics, 'tokenReviews'>;
+}): TokenAuthenticator {
+  return new TokenAuthenticator({
+    review: options.review,
+    audience: options.audience,
+    cache: new TokenReviewCache({ ttlMs: options.ttlMs }),
+    onLookup: (how) => {
+      options.metrics.tokenReviews.inc({ result: how });
+    },
+  });
 }
