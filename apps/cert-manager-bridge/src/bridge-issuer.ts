@@ -1,4 +1,4 @@
-import { CertificateDenial, checkCsrIdentity, checkRequest, denialOfIssuanceError, formatSpiffeId, IssuanceError } from '@weft/pki';
+import { CertificateDenial, checkCsrIdentity, checkRequest, denialOfIssuanceError, formatSpiffeId, IssuanceError, takeIdentityRequest } from '@weft/pki';
 import type { CertificateCall, CertificateCallHandler, CertificateMetrics, LifetimeBounds, RateLimiter, SpiffeIdParts, TokenAuthenticator, VerifiedCsr, WeftCertificateResponse, WorkloadAccount } from '@weft/pki';
 import type { Logger } from '@weft/telemetry';
 import { SignerError } from './cert-manager-signer.js';
@@ -53,11 +53,7 @@ export class BridgeIssuer implements CertificateCallHandler {
     let requestName: string | undefined;
     try {
       account = await this.#options.authenticator.authenticate(call.token);
-      const identity = `${account.namespace}/${account.serviceAccount}`;
-      const decision = this.#options.limiter.take(identity);
-      if (!decision.allowed) {
-        throw new CertificateDenial('rate-limited', `too many certificate requests for ${identity}: retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`);
-      }
+      takeIdentityRequest(this.#options.limiter, account);
       const checked = checkRequest(call.request, this.#options.bounds);
       const spiffeId = { trustDomain: this.#options.trustDomain, namespace: account.namespace, serviceAccount: account.serviceAccount };
       let csr: VerifiedCsr;

@@ -36,7 +36,7 @@ export { CertificateDenial } from './service/certificate-denial.js';
 export { createCertificateMetrics } from './service/certificate-metrics.js';
 export { checkCsrIdentity } from './service/csr-identity.js';
 export { bearerToken, listenGrpc, MAX_REQUEST_BYTES } from './service/grpc-server.js';
-export { RateLimiter } from './service/rate-limiter.js';
+export { RateLimiter, takeIdentityRequest } from './service/rate-limiter.js';
 export { checkRequest, denialOfIssuanceError, MIN_SVID_LIFETIME_MS } from './service/request-validation.js';
 export { ServingCertificateProvider } from './service/serving-certificate.js';
 export { createTokenAuthenticator, POD_NAME_EXTRA, serviceAccountOf, TokenAuthenticator } from './service/token-authenticator.js';

@@ -1,6 +1,6 @@
 import type { CertificateAuthority } from '@weft/pki';
 import type { Logger } from '@weft/telemetry';
-import { CertificateDenial, checkRequest, denialOfIssuanceError } from '@weft/pki';
+import { CertificateDenial, checkRequest, denialOfIssuanceError, takeIdentityRequest } from '@weft/pki';
 import type { CertificateMetrics, LifetimeBounds, RateLimiter, TokenAuthenticator, WeftCertificateResponse, WorkloadAccount } from '@weft/pki';
 
 export interface CertificateIssuerOptions {
@@ -42,11 +42,7 @@ export class CertificateIssuer {
     let account: WorkloadAccount | undefined;
     try {
       account = await this.#options.authenticator.authenticate(call.token);
-      const identity = `${account.namespace}/${account.serviceAccount}`;
-      const decision = this.#options.limiter.take(identity);
-      if (!decision.allowed) {
-        throw new CertificateDenial('rate-limited', `too many certificate requests for ${identity}: retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`);
-      }
+      takeIdentityRequest(this.#options.limiter, account);
       const checked = checkRequest(call.request, this.#options.bounds);
       const ca = this.#options.ca();
       if (ca === undefined) throw new CertificateDenial('api-unavailable', 'the CA is still being loaded; retry shortly');

@@ -1,3 +1,5 @@
+import { CertificateDenial } from './certificate-denial.js';
+
 export interface RateLimiterOptions {
   /** Tokens added per second to each key's bucket; 0 or less turns the limit off. */
   readonly perSecond: number;
@@ -66,5 +68,14 @@ export class RateLimiter {
       if (this.#buckets.size < this.#maxKeys) break;
       this.#buckets.delete(key);
     }
+  }
+}
+
+/** Takes one request of `account`'s identity (namespace/ServiceAccount) from `limiter`; a refusal is a RESOURCE_EXHAUSTED denial. */
+export function takeIdentityRequest(limiter: RateLimiter, account: { readonly namespace: string; readonly serviceAccount: string }): void {
+  const identity = `${account.namespace}/${account.serviceAccount}`;
+  const decision = limiter.take(identity);
+  if (!decision.allowed) {
+    throw new CertificateDenial('rate-limited', `too many certificate requests for ${identity}: retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`);
   }
 }
