@@ -123,20 +123,7 @@ export class ConfigStore {
       }
     }
     if (keySetChanged) this.sortedKeys = [...this.kvs.keys()].sort();
-    this.current = revision;
-    const record: RevisionRecord = { revision, events };
-    if (baseline) {
-      this.pendingBaseline = false;
-      this.history.reset(revision + 1);
-      // Whoever watches learned its state before this store knew anything: only a full reload is safe.
-      for (const watcher of [...this.watchers]) this.endWithCompaction(watcher);
-    } else {
-      this.history.append(record);
-      this.deliver(record);
-      // History trimmed past a watcher that has not caught up (cannot happen for synchronous listeners, kept for safety).
-      for (const watcher of [...this.watchers]) if (watcher.next < this.history.firstReplayable) this.endWithCompaction(watcher);
-    }
-    return { revision, changed: true, puts, deletes: events.length - puts, baseline };
+    return this.commit({ revision, events }, baseline, puts);
   }
 
   /**
@@ -191,10 +178,12 @@ export class ConfigStore {
     if (baseline) {
       this.pendingBaseline = false;
       this.history.reset(revision + 1);
+      // Whoever watches learned its state before this store knew anything: only a full reload is safe.
       for (const watcher of [...this.watchers]) this.endWithCompaction(watcher);
     } else {
       this.history.append(record);
       this.deliver(record);
+      // History trimmed past a watcher that has not caught up (cannot happen for synchronous listeners, kept for safety).
       for (const watcher of [...this.watchers]) if (watcher.next < this.history.firstReplayable) this.endWithCompaction(watcher);
     }
     return { revision, changed: true, puts, deletes: events.length - puts, baseline };
