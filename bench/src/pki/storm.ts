@@ -2,11 +2,11 @@ import { KeyObject } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { CaClient, CaRequestError, checkAnswer } from '@weft/agent';
 import type { CaAnswer } from '@weft/agent';
-import { startCluster, startNats } from '@weft/e2e';
+import { metric, startCluster, startNats } from '@weft/e2e';
 import { formatSpiffeId, nextRotation } from '@weft/pki';
 import { rotationSpread } from './rotation-spread.js';
 import type { RotationSpread } from './rotation-spread.js';
-import { cpuSeconds, createServiceAccounts, prepareAgents, scrape, startControlPlane, STORM_NAMESPACE } from './storm-setup.js';
+import { cpuSeconds, createServiceAccounts, prepareAgents, startControlPlane, STORM_NAMESPACE } from './storm-setup.js';
 import type { StormAgent } from './storm-setup.js';
 
 export interface StormOptions {
@@ -73,7 +73,7 @@ interface Wave {
 }
 
 async function tokenChecks(health: string): Promise<{ reviewed: number; shared: number; cached: number }> {
-  const of = (result: string) => scrape(health, 'weft_certificate_token_reviews_total', { result });
+  const of = (result: string) => metric(health, 'weft_certificate_token_reviews_total', { result });
   return { reviewed: await of('reviewed'), shared: await of('shared'), cached: await of('cached') };
 }
 

@@ -15,3 +15,4 @@ export type { NatsServer, StartNatsOptions } from './nats.js';
 export type { ServerPaths, ServerTool } from './servers.js';
 export type { WaitOptions } from './wait.js';
 export type { WeftProcess, WeftProcessOptions } from './weft-process.js';
+export { metric } from './metrics.js';

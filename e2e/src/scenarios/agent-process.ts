@@ -116,17 +116,7 @@ export async function readyz(health: string): Promise<number> {
   return (await fetch(`${health}/readyz`)).status;
 }
 
-/** The value of one sample of `/metrics` whose labels include `labels`; 0 when absent. */
-export async function metric(health: string, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
-  const text = await (await fetch(`${health}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = /\{(.*)\}/.exec(line)?.[1] ?? '';
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+export { metric } from '../harness/metrics.js';
 
 /** A scope's config with routes `<prefix>-0 … <prefix>-(n-1)`, all on one upstream. */
 export function scopeContent(prefix: string, n: number, extra: Partial<ApisixResources> = {}): SnapshotContent {
