@@ -32,6 +32,11 @@ interface Watcher {
  * create/mod revision and version per key, history for watch replay, a compact revision below which replay is
  * impossible). The whole desired state is applied as one revision, so a watcher sees one message per version.
  */
+/** The DELETE event of `key` (held as `prev`) at `revision`: etcd sends deletes without a value. */
+function deleteEvent(key: string, prev: KeyValue, revision: number): StoreEvent {
+  return { type: 'DELETE', kv: { key, value: EMPTY, createRevision: 0, modRevision: revision, version: 0 }, prevKv: prev };
+}
+
 export class ConfigStore {
   readonly prefix: string;
   private readonly dirPlaceholders: boolean;
@@ -87,21 +92,10 @@ export class ConfigStore {
     const baseline = this.pendingBaseline;
     const revision = this.nextRevision(options);
     const events: StoreEvent[] = [];
-    for (const [key, prev] of this.kvs) {
-      if (!entries.has(key)) {
-        events.push({ type: 'DELETE', kv: { key, value: EMPTY, createRevision: 0, modRevision: revision, version: 0 }, prevKv: prev });
-      }
-    }
+    for (const [key, prev] of this.kvs) if (!entries.has(key)) events.push(deleteEvent(key, prev, revision));
     for (const [key, raw] of entries) {
-      const prev = this.kvs.get(key);
-      // Compare as text first: the common case (a big state, one change) then allocates no buffers.
-      if (prev !== undefined && (typeof raw === 'string' ? this.texts.get(key) === raw : prev.value.equals(raw))) continue;
-      const value = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-      if (prev !== undefined && prev.value.equals(value)) continue;
-      const kv: KeyValue = prev
-        ? { key, value, createRevision: prev.createRevision, modRevision: revision, version: prev.version + 1 }
-        : { key, value, createRevision: revision, modRevision: revision, version: 1 };
-      events.push(prev ? { type: 'PUT', kv, prevKv: prev } : { type: 'PUT', kv });
+      const event = this.putEvent(key, raw, revision);
+      if (event !== undefined) events.push(event);
     }
     let puts = 0;
     if (events.length === 0 && !baseline) return { revision: this.current, changed: false, puts: 0, deletes: 0, baseline: false };
@@ -137,18 +131,13 @@ export class ConfigStore {
     const revision = this.nextRevision(options);
     const events: StoreEvent[] = [];
     for (const [key, raw] of changes) {
-      const prev = this.kvs.get(key);
       if (raw === null) {
-        if (prev !== undefined) events.push({ type: 'DELETE', kv: { key, value: EMPTY, createRevision: 0, modRevision: revision, version: 0 }, prevKv: prev });
+        const prev = this.kvs.get(key);
+        if (prev !== undefined) events.push(deleteEvent(key, prev, revision));
         continue;
       }
-      if (prev !== undefined && (typeof raw === 'string' ? this.texts.get(key) === raw : prev.value.equals(raw))) continue;
-      const value = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-      if (prev !== undefined && prev.value.equals(value)) continue;
-      const kv: KeyValue = prev
-        ? { key, value, createRevision: prev.createRevision, modRevision: revision, version: prev.version + 1 }
-        : { key, value, createRevision: revision, modRevision: revision, version: 1 };
-      events.push(prev ? { type: 'PUT', kv, prevKv: prev } : { type: 'PUT', kv });
+      const event = this.putEvent(key, raw, revision);
+      if (event !== undefined) events.push(event);
     }
     if (events.length === 0 && !baseline) return { revision: this.current, changed: false, puts: 0, deletes: 0, baseline: false };
     events.sort((a, b) => (a.kv.key < b.kv.key ? -1 : a.kv.key > b.kv.key ? 1 : 0));
@@ -169,6 +158,19 @@ export class ConfigStore {
       }
     }
     return this.commit({ revision, events }, baseline, puts);
+  }
+
+  /** The PUT event that sets `key` to `raw` at `revision`, or undefined when it already holds that value. */
+  private putEvent(key: string, raw: string | Buffer, revision: number): StoreEvent | undefined {
+    const prev = this.kvs.get(key);
+    // Compare as text first: the common case (a big state, one change) then allocates no buffers.
+    if (prev !== undefined && (typeof raw === 'string' ? this.texts.get(key) === raw : prev.value.equals(raw))) return undefined;
+    const value = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    if (prev !== undefined && prev.value.equals(value)) return undefined;
+    const kv: KeyValue = prev
+      ? { key, value, createRevision: prev.createRevision, modRevision: revision, version: prev.version + 1 }
+      : { key, value, createRevision: revision, modRevision: revision, version: 1 };
+    return prev ? { type: 'PUT', kv, prevKv: prev } : { type: 'PUT', kv };
   }
 
   /** Makes `record` the current revision: history, watchers, or the baseline after a restart. */
