@@ -1,4 +1,4 @@
-import { certificateServiceParsers, parseListenAddress, validateTrustDomain } from '@weft/pki';
+import { certificateServiceEntries, certificateServiceParsers, parseListenAddress, validateTrustDomain } from '@weft/pki';
 import { entry, parsers } from '@weft/telemetry';
 import type { ConfigOf } from '@weft/telemetry';
 
@@ -7,7 +7,7 @@ export const DEFAULT_CA_PORT = 15012;
 
 const listen = (text: string): { readonly host: string; readonly port: number } => parseListenAddress(text, `0.0.0.0:${DEFAULT_CA_PORT}`);
 
-const { dnsNames, nonNegativeNumber, lifetime, cacheTtl } = certificateServiceParsers;
+const { dnsNames, lifetime } = certificateServiceParsers;
 
 const positiveDuration = (text: string): number => {
   const ms = parsers.duration(text);
@@ -75,16 +75,7 @@ export const bridgeConfig = {
     description: 'Longest SVID lifetime asked of cert-manager (spec.duration), also the default; a request for more is refused (INVALID_ARGUMENT).',
     parse: lifetime,
   }),
-  caRate: entry({ flag: 'ca-rate', env: 'WEFT_CA_RATE', default: '20', description: 'Certificates per second each identity (namespace/ServiceAccount) may get on average; 0: no limit.', parse: nonNegativeNumber }),
-  caBurst: entry({ flag: 'ca-burst', env: 'WEFT_CA_BURST', default: '200', description: 'Certificates one identity may get at once (the token bucket’s size).', parse: parsers.positiveInt }),
-  caTokenAudience: entry({ flag: 'ca-token-audience', env: 'WEFT_CA_TOKEN_AUDIENCE', default: 'weft', description: 'Audience the agents’ projected ServiceAccount tokens must be issued for.', parse: parsers.nonEmpty }),
-  caTokenCacheTtl: entry({
-    flag: 'ca-token-cache-ttl',
-    env: 'WEFT_CA_TOKEN_CACHE_TTL',
-    default: '60s',
-    description: 'Longest a successful TokenReview is reused (never past the token’s own expiry; at most 5m).',
-    parse: cacheTtl,
-  }),
+  ...certificateServiceEntries,
   serviceAccount: entry({
     flag: 'service-account',
     env: 'WEFT_SERVICE_ACCOUNT',

@@ -62,5 +62,5 @@ export type { CheckedRequest, LifetimeBounds } from './service/request-validatio
 export type { ServingCertificate, ServingCertificateOptions, ServingFromAuthority, ServingFromIssuer } from './service/serving-certificate.js';
 export type { ReviewAnswer, ReviewToken, TokenAuthenticatorOptions } from './service/token-authenticator.js';
 export type { CachedReview, TokenCacheOptions, WorkloadAccount } from './service/token-cache.js';
-export { certificateServiceParsers, parseListenAddress } from './service/config-parsers.js';
+export { certificateServiceEntries, certificateServiceParsers, parseListenAddress } from './service/config-parsers.js';
 export { retryUntilReady } from './service/retry-until-ready.js';

@@ -1,4 +1,4 @@
-import { certificateServiceParsers, parseListenAddress, validateTrustDomain } from '@weft/pki';
+import { certificateServiceEntries, certificateServiceParsers, parseListenAddress, validateTrustDomain } from '@weft/pki';
 import { entry, parsers } from '@weft/telemetry';
 import { parseConfigMapRef } from './trust-bundle-configmap.js';
 
@@ -19,7 +19,7 @@ const caListen = (text: string): CaListen => {
 
 const trustDomain = (text: string): string => validateTrustDomain(text);
 
-const { dnsNames, nonNegativeNumber, lifetime, cacheTtl } = certificateServiceParsers;
+const { dnsNames, lifetime } = certificateServiceParsers;
 
 /**
  * The certificate service's settings, spread into the control plane's config. With --source=kubernetes it runs by
@@ -97,32 +97,5 @@ export const certificateConfig = {
     description: 'Longest SVID lifetime granted, also the default; a request for more is refused (INVALID_ARGUMENT).',
     parse: lifetime,
   }),
-  caRate: entry({
-    flag: 'ca-rate',
-    env: 'WEFT_CA_RATE',
-    default: '20',
-    description: 'Certificates per second each identity (namespace/ServiceAccount) may get on average (token bucket); 0: no limit.',
-    parse: nonNegativeNumber,
-  }),
-  caBurst: entry({
-    flag: 'ca-burst',
-    env: 'WEFT_CA_BURST',
-    default: '200',
-    description: 'Certificates one identity may get at once (the bucket size): at least the replicas of your largest Deployment.',
-    parse: parsers.positiveInt,
-  }),
-  caTokenAudience: entry({
-    flag: 'ca-token-audience',
-    env: 'WEFT_CA_TOKEN_AUDIENCE',
-    default: 'weft',
-    description: 'Audience the agents’ projected ServiceAccount tokens must be issued for.',
-    parse: parsers.nonEmpty,
-  }),
-  caTokenCacheTtl: entry({
-    flag: 'ca-token-cache-ttl',
-    env: 'WEFT_CA_TOKEN_CACHE_TTL',
-    default: '60s',
-    description: 'Longest a successful TokenReview is reused (never past the token’s own expiry; at most 5m).',
-    parse: cacheTtl,
-  }),
+  ...certificateServiceEntries,
 };

@@ -1,4 +1,4 @@
-import { parsers } from '@weft/telemetry';
+import { entry, parsers } from '@weft/telemetry';
 import { isDnsName } from '../names.js';
 
 // Flag/env parsers both certificate services (the control plane's and the cert-manager bridge's) read their
@@ -38,3 +38,35 @@ export const certificateServiceParsers = {
     return ms;
   },
 } as const;
+
+/** The settings both certificate services read with the same flags and meaning: rate limit and token checks. */
+export const certificateServiceEntries = {
+  caRate: entry({
+    flag: 'ca-rate',
+    env: 'WEFT_CA_RATE',
+    default: '20',
+    description: 'Certificates per second each identity (namespace/ServiceAccount) may get on average (token bucket); 0: no limit.',
+    parse: certificateServiceParsers.nonNegativeNumber,
+  }),
+  caBurst: entry({
+    flag: 'ca-burst',
+    env: 'WEFT_CA_BURST',
+    default: '200',
+    description: 'Certificates one identity may get at once (the bucket size): at least the replicas of your largest Deployment.',
+    parse: parsers.positiveInt,
+  }),
+  caTokenAudience: entry({
+    flag: 'ca-token-audience',
+    env: 'WEFT_CA_TOKEN_AUDIENCE',
+    default: 'weft',
+    description: 'Audience the agents’ projected ServiceAccount tokens must be issued for.',
+    parse: parsers.nonEmpty,
+  }),
+  caTokenCacheTtl: entry({
+    flag: 'ca-token-cache-ttl',
+    env: 'WEFT_CA_TOKEN_CACHE_TTL',
+    default: '60s',
+    description: 'Longest a successful TokenReview is reused (never past the token’s own expiry; at most 5m).',
+    parse: certificateServiceParsers.cacheTtl,
+  }),
+};
