@@ -13,6 +13,7 @@ describe('agent configuration', () => {
       store: 'etcd',
       etcdPort: 2379,
       statusInterval: 10_000,
+      statusDelay: 500,
     });
   });
 

@@ -88,6 +88,13 @@ export const agentConfig = {
     description: 'How often the agent reports its status even when nothing changes.',
     parse: parsers.duration,
   }),
+  statusDelay: entry({
+    flag: 'status-delay',
+    env: 'WEFT_STATUS_DELAY',
+    default: '500ms',
+    description: 'How long after applying a version the agent reports it; the versions applied meanwhile go into one report (0s: at once).',
+    parse: parsers.duration,
+  }),
   maxSnapshotBytes: entry({
     flag: 'max-snapshot-bytes',
     env: 'WEFT_MAX_SNAPSHOT_BYTES',

@@ -97,6 +97,7 @@ export async function runOnline(options: OnlineOptions): Promise<void> {
     },
     send: (status) => bus.reportStatus(status),
     intervalMs: options.config.statusInterval,
+    delayMs: options.config.statusDelay,
     onResult: (ok) => {
       metrics.statusReports.inc({ result: ok ? 'ok' : 'failed' });
     },

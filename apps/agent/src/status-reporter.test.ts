@@ -68,6 +68,61 @@ describe('StatusReporter', () => {
   });
 });
 
+describe('StatusReporter delay', () => {
+  it('reports a change delayMs after it, folding the versions applied meanwhile into one report', async () => {
+    let version = '1';
+    const sent: { version: string; at: number }[] = [];
+    const reporter = new StatusReporter({
+      current: () => status(version),
+      send: (s) => {
+        sent.push({ version: s.appliedVersion ?? '', at: performance.now() });
+        return Promise.resolve();
+      },
+      intervalMs: 60_000,
+      delayMs: 150,
+      logger,
+    });
+    const stop = new AbortController();
+    const running = reporter.run(stop.signal);
+    await until(() => sent.length === 1);
+    const changedAt = performance.now();
+    for (const v of ['2', '3', '4']) {
+      version = v;
+      reporter.trigger();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => sent.length === 2);
+    // Give a wrongly eager reporter the chance to send the versions one by one.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop.abort();
+    await running;
+    expect(sent.map((s) => s.version)).toEqual(['1', '4']);
+    expect((sent[1]?.at ?? 0) - changedAt).toBeGreaterThanOrEqual(140);
+  });
+
+  it('stops at once when aborted during the delay, without reporting', async () => {
+    let sent = 0;
+    const reporter = new StatusReporter({
+      current: () => status('1'),
+      send: () => {
+        sent++;
+        return Promise.resolve();
+      },
+      intervalMs: 60_000,
+      delayMs: 60_000,
+      logger,
+    });
+    const stop = new AbortController();
+    const running = reporter.run(stop.signal);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const t0 = performance.now();
+    stop.abort();
+    await running;
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(sent).toBe(0);
+  });
+});
+
 describe('StatusReporter retries', () => {
   it('waits retryMs between failed reports instead of retrying at once', async () => {
     const attempts: number[] = [];

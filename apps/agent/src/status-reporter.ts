@@ -7,6 +7,12 @@ export interface StatusReporterOptions {
   readonly send: (status: AgentStatus) => Promise<void>;
   /** Reports this often even when nothing changes. */
   readonly intervalMs: number;
+  /**
+   * A change is reported this long after it, and the changes in between go into that one report (default 0: at once).
+   * Keeps the report, its JetStream store and the server's ack out of the moments a version is being applied
+   * everywhere, and folds a burst of versions (a GitOps sync of many routes) into one report per agent.
+   */
+  readonly delayMs?: number;
   /** Pause before retrying a failed report. */
   readonly retryMs?: number;
   readonly onResult?: (ok: boolean) => void;
@@ -14,13 +20,15 @@ export interface StatusReporterOptions {
 }
 
 /**
- * Sends the agent's status after each change (`trigger`), every interval, and again after a failure until one
- * goes through. One report in flight at a time; changes during it are folded into the next.
+ * Sends the agent's status `delayMs` after a change (`trigger`), every interval, and again after a failure until one
+ * goes through. One report in flight at a time; changes during the delay or the report are folded into the next.
  */
 export class StatusReporter {
   readonly #options: StatusReporterOptions;
   #dirty = true;
   #wake: (() => void) | undefined;
+  /** Ends the delay before a report early (only an abort does). */
+  #endDelay: (() => void) | undefined;
 
   constructor(options: StatusReporterOptions) {
     this.#options = options;
@@ -39,6 +47,7 @@ export class StatusReporter {
     // One listener for the whole run: a pause is cut short by an abort as by a trigger.
     const onAbort = (): void => {
       this.#wake?.();
+      this.#endDelay?.();
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -53,6 +62,9 @@ export class StatusReporter {
       let waitMs = this.#options.intervalMs;
       let failed = false;
       if (this.#dirty) {
+        const delayMs = this.#options.delayMs ?? 0;
+        if (delayMs > 0) await this.#delay(delayMs, signal);
+        if (aborted()) break;
         this.#dirty = false;
         const status = this.#options.current();
         if (status !== undefined) {
@@ -70,6 +82,25 @@ export class StatusReporter {
       }
       if ((await this.#pause(waitMs, signal)) || failed) this.#dirty = true;
     }
+  }
+
+  /**
+   * Waits `ms`, or less when aborted; triggers do not cut it short (that is the point). Woken through the run's one
+   * abort listener: a listener per report costs O(listeners) when many reporters share a signal.
+   */
+  #delay(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#endDelay = undefined;
+        resolve();
+      }, ms);
+      this.#endDelay = () => {
+        clearTimeout(timer);
+        this.#endDelay = undefined;
+        resolve();
+      };
+    });
   }
 
   /**
@@ -91,3 +122,4 @@ export class StatusReporter {
     });
   }
 }
+

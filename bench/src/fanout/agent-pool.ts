@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import type { AgentAssignment, AppliedReport, ChildReport, CpuReport, ProfileCommand, StartCommand } from './protocol.js';
+import type { AgentAssignment, AppliedReport, ChildReport, CpuReport, ProfileCommand, ReportedReport, StartCommand } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('./agent-worker.ts', import.meta.url));
 
@@ -26,6 +26,7 @@ export interface AgentPoolOptions {
 
 export class AgentPool implements AsyncDisposable {
   readonly applied: AppliedReport[] = [];
+  readonly reported: ReportedReport[] = [];
   #cpu: CpuReport[] = [];
   #profiles: (string | undefined)[] = [];
   readonly rejected: string[] = [];
@@ -78,6 +79,7 @@ export class AgentPool implements AsyncDisposable {
 
   #take(message: ChildReport): void {
     if (message.type === 'applied') this.applied.push(message);
+    else if (message.type === 'reported') this.reported.push(message);
     else if (message.type === 'cpu') this.#cpu.push(message);
     else if (message.type === 'profile') this.#profiles.push(message.path);
     else if (message.type === 'rejected') this.rejected.push(`${message.agent} ${message.scope}@${message.version ?? '?'}: ${message.error}`);

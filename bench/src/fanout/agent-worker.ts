@@ -10,14 +10,14 @@ import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentStatus, Bus } from '@weft/bus';
 import { connectBus } from '@weft/bus';
-import { clientViewOf, createAgentMetrics, ScopeFollower, ServingStores, SnapshotApplier, StatusReporter } from '@weft/agent';
-import { createLogger, createMetricsRegistry } from '@weft/telemetry';
+import { agentConfig, clientViewOf, createAgentMetrics, ScopeFollower, ServingStores, SnapshotApplier, StatusReporter } from '@weft/agent';
+import { createLogger, createMetricsRegistry, parseConfig } from '@weft/telemetry';
 import type { AgentAssignment, ChildReport, CpuCommand, ProfileCommand, StartCommand } from './protocol.js';
 import { wallNow } from './protocol.js';
 import { startProfile, stopProfile } from './worker-profiler.js';
 
-/** The agent's default --status-interval. */
-const STATUS_INTERVAL_MS = 10_000;
+/** The agent's defaults, e.g. --status-interval and --status-delay. */
+const defaults = parseConfig(agentConfig, [], {});
 
 const buses: Bus[] = [];
 const followers: ScopeFollower[] = [];
@@ -78,8 +78,12 @@ async function follow(command: StartCommand, agent: AgentAssignment): Promise<vo
       lastError: applier.lastError,
       at: new Date().toISOString(),
     }),
-    send: (status) => bus.reportStatus(status),
-    intervalMs: STATUS_INTERVAL_MS,
+    send: async (status) => {
+      await bus.reportStatus(status);
+      report({ type: 'reported', agent: agent.agent, version: status.appliedVersion, at: wallNow() });
+    },
+    intervalMs: defaults.statusInterval,
+    delayMs: defaults.statusDelay,
     onResult: (ok) => {
       metrics.statusReports.inc({ result: ok ? 'ok' : 'failed' });
     },

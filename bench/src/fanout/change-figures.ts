@@ -1,5 +1,5 @@
 /** Figures of one published change as the agents applied it. */
-import type { AppliedReport } from './protocol.js';
+import type { AppliedReport, ReportedReport } from './protocol.js';
 import type { PassResult, PassTimings } from './publish-pass.js';
 import { distribution, round } from './stats.js';
 import type { Distribution } from './stats.js';
@@ -18,6 +18,11 @@ export interface ChangeFigures {
   readonly deliveryMs: Distribution;
   /** Received → applied (the agent's CPU work, queued behind other agents of the same process). */
   readonly applyMs: Distribution;
+  /**
+   * Change made → the agent's status report naming the version stored in JetStream (what `weftctl status` reads); the
+   * agent reports --status-delay after applying, so that work stays out of the fan-out.
+   */
+  readonly reportedMs: Distribution;
   readonly bytesPerAgent: Distribution;
   readonly updates: Record<string, number>;
   readonly pipelineMs: { readonly [K in keyof PassTimings]: number };
@@ -31,11 +36,13 @@ export interface ChangeFigures {
 
 export interface CpuFigures {
   readonly agents: number;
+  /** The agent processes from the edit until every agent's status report was stored (the whole cost of a change). */
+  readonly agentsThroughReport: number;
   readonly natsServer: number;
   readonly controlPlane: number;
 }
 
-export function changeFigures(what: string, pass: PassResult, reports: readonly AppliedReport[], cpuMs?: CpuFigures): ChangeFigures {
+export function changeFigures(what: string, pass: PassResult, reports: readonly AppliedReport[], statuses: readonly ReportedReport[], cpuMs?: CpuFigures): ChangeFigures {
   const updates: Record<string, number> = {};
   for (const r of reports) updates[r.update] = (updates[r.update] ?? 0) + 1;
   return {
@@ -47,10 +54,11 @@ export function changeFigures(what: string, pass: PassResult, reports: readonly 
     publishedMs: distribution(reports.map((r) => (pass.publishedAt.get(r.scope) ?? pass.startedAt) - pass.startedAt)),
     deliveryMs: distribution(reports.map((r) => r.receivedAt - (pass.publishedAt.get(r.scope) ?? pass.startedAt))),
     applyMs: distribution(reports.map((r) => r.appliedAt - r.receivedAt)),
+    reportedMs: distribution(statuses.map((r) => r.at - pass.startedAt)),
     bytesPerAgent: distribution(reports.map((r) => r.bytes), 0),
     updates,
     pipelineMs: roundTimings(pass.timings),
-    cpuMs: cpuMs === undefined ? undefined : { agents: round(cpuMs.agents), natsServer: round(cpuMs.natsServer), controlPlane: round(cpuMs.controlPlane) },
+    cpuMs: cpuMs === undefined ? undefined : { agents: round(cpuMs.agents), agentsThroughReport: round(cpuMs.agentsThroughReport), natsServer: round(cpuMs.natsServer), controlPlane: round(cpuMs.controlPlane) },
   };
 }
 
@@ -78,5 +86,25 @@ export async function appliedByAll(
     return byAgent;
   };
   await pool.until(`${expected} agents applying the change`, () => firstReports().size >= expected, timeoutMs);
+  return [...firstReports().values()];
+}
+
+/** Waits until every agent whose scope the pass published has reported that version; returns their first such reports. */
+export async function reportedByAll(
+  pool: { readonly reported: readonly ReportedReport[]; until(what: string, done: () => boolean, timeoutMs: number): Promise<void> },
+  pass: PassResult,
+  agentScopes: ReadonlyMap<string, string>,
+  timeoutMs: number,
+): Promise<ReportedReport[]> {
+  const expected = [...agentScopes].filter(([, scope]) => pass.versions.has(scope)).length;
+  const firstReports = () => {
+    const byAgent = new Map<string, ReportedReport>();
+    for (const r of pool.reported) {
+      const scope = agentScopes.get(r.agent);
+      if (scope !== undefined && pass.versions.get(scope) === r.version && !byAgent.has(r.agent)) byAgent.set(r.agent, r);
+    }
+    return byAgent;
+  };
+  await pool.until(`${expected} agents reporting the change`, () => firstReports().size >= expected, timeoutMs);
   return [...firstReports().values()];
 }

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Bus } from '@weft/bus';
 import { AgentPool } from './agent-pool.js';
-import { appliedByAll, changeFigures } from './change-figures.js';
+import { appliedByAll, changeFigures, reportedByAll } from './change-figures.js';
 import type { ChangeFigures, CpuFigures } from './change-figures.js';
 import { ownCpuMs, processCpuMs } from './cpu-meter.js';
 import { EditableMesh, meshShape } from './mesh-edits.js';
@@ -61,6 +61,7 @@ export async function runFanout(bus: Bus, nats: NatsProcess, options: FanoutOpti
     maxSnapshotBytes: MAX_SNAPSHOT_BYTES,
   });
   const cold = await appliedByAll(pool, initial, agentScopes, options.timeoutMs);
+  await reportedByAll(pool, initial, agentScopes, options.timeoutMs);
   log(`${cold.length} agents subscribed and applied the full state in ${round(performance.now() - started)} ms`);
   const agentsRss = (await pool.cpu()).rssBytes;
   const coldStartMs = distribution(cold.map((r) => r.appliedAt - r.subscribedAt));
@@ -71,12 +72,16 @@ export async function runFanout(bus: Bus, nats: NatsProcess, options: FanoutOpti
     const edited = edit();
     const pass = await pipeline.apply(mesh.objects);
     const reports = await appliedByAll(pool, pass, agentScopes, options.timeoutMs);
+    const applied = { agents: (await pool.cpu()).cpuMs, natsServer: processCpuMs(nats.pid), controlPlane: ownCpuMs() };
+    // The next change starts once every agent reported this one: each change is measured on a quiet system.
+    const statuses = await reportedByAll(pool, pass, agentScopes, options.timeoutMs);
     const cpu: CpuFigures = {
-      agents: (await pool.cpu()).cpuMs - before.agents,
-      natsServer: processCpuMs(nats.pid) - before.natsServer,
-      controlPlane: ownCpuMs() - before.controlPlane,
+      agents: applied.agents - before.agents,
+      agentsThroughReport: (await pool.cpu()).cpuMs - before.agents,
+      natsServer: applied.natsServer - before.natsServer,
+      controlPlane: applied.controlPlane - before.controlPlane,
     };
-    return changeFigures(edited, pass, reports, cpu);
+    return changeFigures(edited, pass, reports, statuses, cpu);
   };
   const warmupRouteChanges: FanoutFigures['warmupRouteChanges'][number][] = [];
   for (let i = 0; i < options.warmupChanges; i++) {

@@ -49,6 +49,14 @@ export interface AppliedReport {
   readonly handledAt: number;
 }
 
+/** Child → parent: an agent's status report (the version it names) stored in JetStream. */
+export interface ReportedReport {
+  readonly type: 'reported';
+  readonly agent: string;
+  readonly version: string | null;
+  readonly at: number;
+}
+
 export interface RejectedReport {
   readonly type: 'rejected';
   readonly agent: string;
@@ -79,7 +87,7 @@ export interface ProfileReport {
   readonly path: string | undefined;
 }
 
-export type ChildReport = AppliedReport | RejectedReport | CpuReport | ReadyReport | FailedReport | ProfileReport;
+export type ChildReport = AppliedReport | ReportedReport | RejectedReport | CpuReport | ReadyReport | FailedReport | ProfileReport;
 
 /** Wall-clock milliseconds comparable across processes on one machine. */
 export function wallNow(): number {
