@@ -35,6 +35,7 @@ import type { Logger } from '@weft/telemetry';
 export interface KeyValue {
   /** Key bytes as a latin1 string. */
   readonly key: string;
+  /** The value's bytes; a store may encode them at each read (read it once per use). */
   readonly value: Buffer;
   /** Revision of the put that created the key (since its last delete). */
   readonly createRevision: number;

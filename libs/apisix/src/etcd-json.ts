@@ -19,7 +19,8 @@ export function keyValueJson(kv: KeyValue): JsonObject {
   if (kv.createRevision !== 0) out['create_revision'] = String(kv.createRevision);
   if (kv.modRevision !== 0) out['mod_revision'] = String(kv.modRevision);
   if (kv.version !== 0) out['version'] = String(kv.version);
-  if (kv.value.length > 0) out['value'] = kv.value.toString('base64');
+  const value = kv.value;
+  if (value.length > 0) out['value'] = value.toString('base64');
   return out;
 }
 

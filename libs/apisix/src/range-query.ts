@@ -58,7 +58,7 @@ export function finishRange(matched: readonly KeyValue[], query: RangeQuery, rev
     more = true;
   }
   if (query.countOnly) return { revision, kvs: [], count, more };
-  if (query.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: EMPTY }));
+  if (query.keysOnly) kvs = kvs.map((kv) => ({ key: kv.key, value: EMPTY, createRevision: kv.createRevision, modRevision: kv.modRevision, version: kv.version }));
   return { revision, kvs, count, more };
 }
 
