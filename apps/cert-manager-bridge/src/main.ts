@@ -63,6 +63,7 @@ export async function runBridge(argv: readonly string[], env: NodeJS.ProcessEnv)
       burst: config.caBurst,
       audience: config.caTokenAudience,
       tokenCacheTtlMs: config.caTokenCacheTtl,
+      tokenVerification: config.caTokenVerification,
       serviceAccount: config.serviceAccount,
       dnsNames: servingDnsNames(config),
       trustBundleFile: config.trustBundleFile,

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateRequests, TokenReviewer, writeConfigMapData } from '@weft/k8s';
+import { CertificateRequests, TokenReviewer, TokenVerificationSources, writeConfigMapData } from '@weft/k8s';
 import type { IssuerRef, KubeHttp, OwnerReference } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, LocalTokenVerifier, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
 import type { Logger, Readiness, Registry } from '@weft/telemetry';
 import { Counter } from 'prom-client';
 import { BridgeIssuer } from './bridge-issuer.js';
@@ -31,6 +31,8 @@ export interface BridgeOptions {
   readonly burst: number;
   readonly audience: string;
   readonly tokenCacheTtlMs: number;
+  /** `local`: tokens are verified against the issuer keys and watched objects first, TokenReview for the rest (--ca-token-verification). */
+  readonly tokenVerification?: 'local' | 'tokenreview';
   /** The bridge's own ServiceAccount and the DNS names of its serving certificate. */
   readonly serviceAccount: string;
   readonly dnsNames: readonly string[];
@@ -78,6 +80,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   requests.start();
   const meshNames = new WorkloadMeshNames({ http: options.http, clusterDomain: options.clusterDomain, log });
   meshNames.start();
+  const local = (options.tokenVerification ?? 'local') === 'local' ? new TokenVerificationSources(options.http, { log }) : undefined;
+  local?.start();
   const bundleMap =
     options.trustBundleConfigMap === ''
       ? undefined
@@ -109,7 +113,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const stopAll = async (): Promise<void> => {
     clearInterval(sweeper);
     loaded.serving?.stop();
-    await Promise.all([requests.stop(), meshNames.stop()]);
+    await Promise.all([requests.stop(), meshNames.stop(), local?.stop()]);
   };
 
   try {
@@ -139,9 +143,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       }),
     );
     const reviewer = new TokenReviewer(options.http);
+    const verifier = local === undefined ? undefined : new LocalTokenVerifier({ keys: () => local.keys.current(), subjects: local.subjects, audience: options.audience, onUnknownKey: () => { local.keys.refreshSoon(); } });
     const issuer = new BridgeIssuer({
       trustDomain: options.trustDomain,
-      authenticator: createTokenAuthenticator({ review: (token, audiences) => reviewer.review(token, audiences), audience: options.audience, ttlMs: options.tokenCacheTtlMs, metrics }),
+      authenticator: createTokenAuthenticator({
+        review: (token, audiences) => reviewer.review(token, audiences),
+        audience: options.audience,
+        ttlMs: options.tokenCacheTtlMs,
+        ...(verifier === undefined ? {} : { verifier }),
+        metrics,
+      }),
       limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),
       bounds: { maxLifetimeMs: options.maxLifetimeMs, defaultLifetimeMs: Math.min(options.maxLifetimeMs, 24 * 3600_000) },
       signer,
@@ -166,6 +177,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         trustBundle: options.trustBundleFile === '' ? 'status.ca' : options.trustBundleFile,
         servingNotAfter: serving.current.notAfter.toISOString(),
         dnsNames: options.dnsNames,
+        tokenVerification: local === undefined ? 'tokenreview' : 'local',
       },
       'cert-manager bridge listening',
     );
@@ -181,6 +193,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         trustDomain: options.trustDomain,
         certificateRequests: requests.names(),
         meshNameCaches: meshNames.describe(),
+        tokenVerification: local === undefined ? 'tokenreview' : local.describe(),
         trustBundleConfigMap: bundleMap === undefined ? null : { name: `${options.namespace}/${options.trustBundleConfigMap}`, written: bundleMap.written !== undefined },
         trustBundle: loaded.roots,
         serving: { serial: serving.current.serialNumber, notAfter: serving.current.notAfter.toISOString(), renewAt: serving.current.renewAt.toISOString() },

@@ -6,7 +6,7 @@
 //
 //   npx tsx --conditions=development bench/src/pki/main.ts [--count 1000] [--warmup 50]
 //   npx tsx --conditions=development bench/src/pki/main.ts --storm [--agents 5000] [--service-accounts 100]
-//     [--connections 100] [--timeout-s 60]
+//     [--connections 100] [--timeout-s 60] [--token-verification local|tokenreview]
 import { createCsr, createSelfSignedRoot, generateKeyPair } from '@weft/pki';
 import type { CertificateAuthority } from '@weft/pki';
 import { runStorm, stormTable } from './storm.js';
@@ -23,6 +23,11 @@ function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   const value = index === -1 ? undefined : Number(process.argv[index + 1]);
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function stringOption(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
 }
 
 function stats(phase: string, samples: number[]): PhaseStats {
@@ -80,6 +85,7 @@ async function storm(): Promise<void> {
     serviceAccounts: Math.min(agents, option('service-accounts', 100)),
     connections: Math.min(agents, option('connections', 100)),
     timeoutMs: option('timeout-s', 60) * 1000,
+    tokenVerification: stringOption('token-verification') === 'tokenreview' ? ('tokenreview' as const) : ('local' as const),
   };
   const result = await runStorm(options, (line) => {
     console.error(`[pki storm ${new Date().toISOString().slice(11, 19)}] ${line}`);

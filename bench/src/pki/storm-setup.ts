@@ -6,9 +6,10 @@ import { createCsr, generateKeyPair } from '@weft/pki';
 
 export const STORM_NAMESPACE = 'storm';
 
-/** One simulated agent: its ServiceAccount, its own token, and a CSR for its own fresh key. */
+/** One simulated agent: its ServiceAccount, its pod, its own pod-bound token, and a CSR for its own fresh key. */
 export interface StormAgent {
   readonly serviceAccount: string;
+  readonly pod: string;
   readonly token: string;
   readonly csrPem: string;
   readonly privateKey: CryptoKey;
@@ -45,37 +46,74 @@ interface TokenRequestAnswer {
   readonly status?: { readonly token?: string };
 }
 
+interface CreatedPod {
+  readonly metadata?: { readonly uid?: string };
+}
+
 /**
- * `agents` agents spread round-robin over the ServiceAccounts, each with its own TokenRequest token (audience weft,
- * all distinct) and a CSR for a fresh P-256 key: everything a pod storm sends, prepared before the clock starts.
+ * One pod per agent (`agent-pod-<i>`, running as its ServiceAccount), as a Deployment's pods would be: real agents'
+ * tokens are projected into their pod and bound to it. The harness has no scheduler or kubelet, so they stay Pending.
+ * Returns each pod's uid, in order.
  */
-export async function prepareAgents(cluster: Cluster, serviceAccounts: readonly string[], agents: number, trustDomain: string): Promise<StormAgent[]> {
+export async function createPods(cluster: Cluster, slots: readonly string[]): Promise<{ names: string[]; uids: string[] }> {
+  const http = new KubeHttp(cluster.kubeConfig);
+  const names = slots.map((_, i) => `agent-pod-${String(i).padStart(4, '0')}`);
+  const uids = await pooled(slots, 32, async (serviceAccount, i) => {
+    const created = await http.json<CreatedPod>('POST', `/api/v1/namespaces/${STORM_NAMESPACE}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: names[i], namespace: STORM_NAMESPACE, labels: { app: 'storm' } },
+      spec: { serviceAccountName: serviceAccount, automountServiceAccountToken: false, containers: [{ name: 'app', image: 'registry.invalid/storm:1' }] },
+    });
+    const uid = created.metadata?.uid;
+    if (uid === undefined) throw new Error(`pod ${names[i] ?? ''} was created without a uid`);
+    return uid;
+  });
+  return { names, uids };
+}
+
+/**
+ * `agents` agents spread round-robin over the ServiceAccounts, each in its own pod with its own TokenRequest token
+ * bound to that pod (audience weft, all distinct) and a CSR for a fresh P-256 key: everything a pod storm sends,
+ * prepared before the clock starts. `onPodsCreated` is told how long creating the pods took.
+ */
+export async function prepareAgents(
+  cluster: Cluster,
+  serviceAccounts: readonly string[],
+  agents: number,
+  trustDomain: string,
+  onPodsCreated?: (ms: number) => void,
+): Promise<StormAgent[]> {
   const http = new KubeHttp(cluster.kubeConfig);
   const slots = Array.from({ length: agents }, (_, i) => serviceAccounts[i % serviceAccounts.length] as string);
-  const prepared = await pooled(slots, 32, async (serviceAccount) => {
+  const podsStarted = performance.now();
+  const pods = await createPods(cluster, slots);
+  onPodsCreated?.(performance.now() - podsStarted);
+  const prepared = await pooled(slots, 32, async (serviceAccount, i) => {
+    const pod = pods.names[i] as string;
     const answer = await http.json<TokenRequestAnswer>('POST', `/api/v1/namespaces/${STORM_NAMESPACE}/serviceaccounts/${serviceAccount}/token`, {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
-      spec: { audiences: ['weft'], expirationSeconds: 3600 },
+      spec: { audiences: ['weft'], expirationSeconds: 3600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod, uid: pods.uids[i] } },
     });
     const token = answer.status?.token;
     if (token === undefined) throw new Error(`TokenRequest for ${serviceAccount} returned no token`);
     const keys = await generateKeyPair();
     const csrPem = await createCsr({ keys, spiffeId: { trustDomain, namespace: STORM_NAMESPACE, serviceAccount } });
-    return { serviceAccount, token, csrPem, privateKey: keys.privateKey };
+    return { serviceAccount, pod, token, csrPem, privateKey: keys.privateKey };
   });
   if (new Set(prepared.map((a) => a.token)).size !== prepared.length) throw new Error('TokenRequest returned duplicate tokens');
   return prepared;
 }
 
 /** The real control plane (its sources, through tsx) with the certificate service on a free loopback port. */
-export async function startControlPlane(cluster: Cluster, natsUrl: string, burst: number): Promise<{ process: WeftProcess; caPort: number; health: string; rootsPem: string }> {
+export async function startControlPlane(cluster: Cluster, natsUrl: string, burst: number, tokenVerification: 'local' | 'tokenreview'): Promise<{ process: WeftProcess; caPort: number; health: string; rootsPem: string }> {
   const cp = startWeftProcess({
     name: 'control-plane',
     entry: 'apps/control-plane/src/cli.ts',
     args: [
       '--kubeconfig', cluster.kubeconfigPath, '--nats-url', natsUrl, '--cluster-id', 'bench-pki', '--health-port', '0',
-      '--health-host', '127.0.0.1', '--ca-listen', '127.0.0.1:0', '--ca-burst', String(burst),
+      '--health-host', '127.0.0.1', '--ca-listen', '127.0.0.1:0', '--ca-burst', String(burst), '--ca-token-verification', tokenVerification,
     ],
     env: { POD_NAMESPACE: 'weft-system', WEFT_LOG_LEVEL: 'info' },
   });

@@ -128,6 +128,24 @@ describe('cert-manager bridge', () => {
     await waitFor('the bridge’s CertificateRequests to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
   });
 
+  it('cert-manager bridge - checks a real token itself against the API server’s issuer keys and watched ServiceAccounts: no TokenReview', async () => {
+    type Debug = { tokenVerification?: { keys: { issuer: string | null }; subjects: { synced: boolean; serviceAccounts: number } } };
+    const debug = async (): Promise<Debug> => (await (await fetch(`${health}/debug/bridge`)).json()) as Debug;
+    const accounts = (await waitFor('the token subjects listed', async () => ((await debug()).tokenVerification?.subjects.synced === true ? debug() : undefined), { timeoutMs: 10_000 })).tokenVerification?.subjects.serviceAccounts ?? 0;
+    await cluster.kubectl(['create', 'serviceaccount', 'verified', '-n', NS]);
+    await waitFor('the new ServiceAccount watched, the issuer keys fetched', async () => {
+      const seen = (await debug()).tokenVerification;
+      return seen !== undefined && seen.subjects.serviceAccounts > accounts && seen.keys.issuer !== null;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    const checks = async (): Promise<[number, number]> => [
+      await metric(health, 'weft_certificate_token_reviews_total', { result: 'verified' }),
+      await metric(health, 'weft_certificate_token_reviews_total', { result: 'reviewed' }),
+    ];
+    const [verified, reviewed] = await checks();
+    expect((await client.ask(await requestToken(cluster, NS, 'verified'), await p256Csr('verified'), 3600)).cert_chain).toHaveLength(2);
+    expect(await checks()).toEqual([verified + 1, reviewed]);
+  });
+
   it('cert-manager bridge - a pod-bound token gets the mesh names of the Services selecting its pod; another Service’s name never reaches cert-manager', async () => {
     await cluster.kubectl(['create', 'serviceaccount', 'reviews', '-n', NS]);
     const service = (name: string, selector: Record<string, string>, ports: unknown[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { selector, ports } });

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationV1Api, KubeConfig } from '@kubernetes/client-node';
-import { createSecretIfAbsent, KubeHttp, readSecret, SecretAccessError, TokenReviewer, TokenReviewForbiddenError } from '@weft/k8s';
+import { createSecretIfAbsent, KubeHttp, readSecret, SecretAccessError, ServiceAccountIssuerKeys, TokenReviewer, TokenReviewForbiddenError } from '@weft/k8s';
 import { createCsr, generateKeyPair } from '@weft/pki';
-import { startCluster, startNats, startWeftProcess, waitFor } from '../harness/index.js';
+import { createLogger } from '@weft/telemetry';
+import { SERVICE_ACCOUNT_ISSUER, startCluster, startNats, startWeftProcess, waitFor } from '../harness/index.js';
 import type { Cluster, NatsServer, WeftProcess } from '../harness/index.js';
 import { metric, startAgent } from './agent-process.js';
 import { CA_SERVER_NAME, CaTestClient, forgedToken, OpensslDir, requestToken, signedToken } from './certificate-client.js';
@@ -161,6 +162,63 @@ describe('certificate service', () => {
     expect(unbound.subjectAltName).toBe(`URI:${idOf('reviews')}`);
   });
 
+  it('certificate service - real projected tokens are verified locally against the API server’s JWKS; TokenReview decides the rest', async () => {
+    const checks = async (): Promise<{ verified: number; reviewed: number }> => ({
+      verified: await metric(health, 'weft_certificate_token_reviews_total', { result: 'verified' }),
+      reviewed: await metric(health, 'weft_certificate_token_reviews_total', { result: 'reviewed' }),
+    });
+    // The index follows a watch: once a token of a probe ServiceAccount created after the other changes verifies
+    // locally, the index has seen every change made before it (a watch delivers in order) and the issuer keys have
+    // been fetched. A new probe each try, so that no identity reaches its rate limit.
+    let probes = 0;
+    const indexCaughtUp = (): Promise<boolean> =>
+      waitFor('a probe ServiceAccount’s token verified locally', async () => {
+        const probe = `jwks-probe-${probes++}`;
+        await serviceAccount(probe);
+        const before = (await checks()).verified;
+        await client.ask(await requestToken(cluster, NS, probe), await p256Csr(probe));
+        return (await checks()).verified > before;
+      }, { timeoutMs: 20_000, intervalMs: 100 });
+    await serviceAccount('jwks');
+    await serviceAccount('podded');
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'podded-1', namespace: NS },
+      spec: { serviceAccountName: 'podded', containers: [{ name: 'app', image: 'registry.invalid/podded:1' }] },
+    }));
+    const podBound = async (): Promise<string> =>
+      (await cluster.kubectl(['create', 'token', 'podded', '-n', NS, '--audience=weft', '--duration=1h', '--bound-object-kind=Pod', '--bound-object-name=podded-1'])).trim();
+    await indexCaughtUp();
+
+    // A real token: an SVID, and no TokenReview sent.
+    let before = await checks();
+    const answer = await client.ask(await requestToken(cluster, NS, 'jwks'), await p256Csr('jwks'), 3600);
+    expect(new X509Certificate(answer.cert_chain[0] ?? '').subjectAltName).toBe(`URI:${idOf('jwks')}`);
+    expect(await checks()).toEqual({ verified: before.verified + 1, reviewed: before.reviewed });
+    // A pod-bound one too, while its pod exists.
+    before = await checks();
+    expect((await client.ask(await podBound(), await p256Csr('podded'), 3600)).cert_chain).toHaveLength(1);
+    expect(await checks()).toEqual({ verified: before.verified + 1, reviewed: before.reviewed });
+
+    // Tokens made now, presented after their ServiceAccount was deleted and recreated (a new uid), or after their pod was
+    // deleted: not accepted locally, refused by TokenReview.
+    const oldAccountToken = await requestToken(cluster, NS, 'jwks');
+    const deletedPodToken = await podBound();
+    await cluster.kubectl(['delete', 'serviceaccount', 'jwks', '-n', NS, '--wait']);
+    await serviceAccount('jwks');
+    await cluster.kubectl(['delete', 'pod', 'podded-1', '-n', NS, '--wait']);
+    await indexCaughtUp();
+    before = await checks();
+    expect(await client.refusal(oldAccountToken, await p256Csr('jwks'))).toEqual({ code: 'UNAUTHENTICATED', details: expect.stringMatching(/rejected by the API server/) as string });
+    expect(await checks()).toEqual({ verified: before.verified, reviewed: before.reviewed + 1 });
+    expect(await client.refusal(deletedPodToken, await p256Csr('podded'))).toEqual({ code: 'UNAUTHENTICATED', details: expect.stringMatching(/rejected by the API server/) as string });
+    expect(await checks()).toEqual({ verified: before.verified, reviewed: before.reviewed + 2 });
+    // The recreated ServiceAccount's own tokens verify locally again.
+    expect((await client.ask(await requestToken(cluster, NS, 'jwks'), await p256Csr('jwks'), 3600)).cert_chain).toHaveLength(1);
+    expect(await checks()).toEqual({ verified: before.verified + 1, reviewed: before.reviewed + 2 });
+  }, 90_000);
+
   it('certificate service - refuses every bad input with the right code and a clear message, and issues nothing', async () => {
     for (const sa of ['victim', 'web', 'p384', 'rsa', 'two-uris', 'garbage', 'huge', 'names', 'other-ns', 'other-td', 'audience']) await serviceAccount(sa);
     const before = await issuedCount();
@@ -220,7 +278,7 @@ describe('certificate service', () => {
 
     expect(await issuedCount()).toBe(before);
     await cp.waitForLine('the last denial’s audit line', (l) => l['audit'] === 'denied' && l['reason'] === 'bad-validity');
-    expect(cp.lines.filter((l) => l['audit'] === 'issued' && typeof l['identity'] === 'string' && !['cart', 'hot', 'rotator', 'reviews'].some((sa) => (l['identity'] as string).endsWith(`/sa/${sa}`)))).toEqual([]);
+    expect(cp.lines.filter((l) => l['audit'] === 'issued' && typeof l['identity'] === 'string' && !['cart', 'hot', 'rotator', 'reviews', 'jwks', 'podded'].some((sa) => (l['identity'] as string).endsWith(`/sa/${sa}`)) && !/\/sa\/jwks-probe-\d+$/.test(l['identity']))).toEqual([]);
     for (const reason of ['no-token', 'token-rejected', 'identity-mismatch', 'wrong-audience', 'trust-domain-mismatch', 'names-not-granted', 'bad-csr', 'bad-validity']) {
       expect(deniedLines(reason).length, reason).toBeGreaterThan(0);
     }
@@ -350,6 +408,25 @@ describe('certificate service', () => {
 });
 
 describe('libs/k8s TokenReviewer and Secrets', () => {
+  it('k8s - the ServiceAccount issuer keys are the ones the API server signs tokens with; an unknown kid refetches at most once per interval', async () => {
+    const log = createLogger({ component: 'e2e-issuer-keys', level: 'warn' });
+    const keys = new ServiceAccountIssuerKeys(new KubeHttp(cluster.kubeConfig), { log, minRefreshIntervalMs: 60_000 });
+    await keys.refresh();
+    const set = keys.current();
+    expect(set?.issuer).toBe(SERVICE_ACCOUNT_ISSUER);
+    await serviceAccount('signed', 'weft-system');
+    const header = JSON.parse(Buffer.from((await requestToken(cluster, 'weft-system', 'signed')).split('.')[0] ?? '', 'base64url').toString()) as { kid: string; alg: string };
+    expect(set?.keys.map((k) => [k['kid'], k['alg'], k['use']])).toEqual([[header.kid, header.alg, 'sig']]);
+    expect(keys.describe().lastError).toBeNull();
+    // Just fetched: a burst of unknown kids asks for nothing more.
+    const fetches = keys.fetches;
+    for (let i = 0; i < 5; i++) keys.refreshSoon();
+    expect(keys.fetches).toBe(fetches);
+    const eager = new ServiceAccountIssuerKeys(new KubeHttp(cluster.kubeConfig), { log, minRefreshIntervalMs: 0 });
+    eager.refreshSoon();
+    await waitFor('a fetch for an unknown kid', () => eager.current()?.issuer === SERVICE_ACCOUNT_ISSUER, { timeoutMs: 10_000 });
+  });
+
   it('k8s - TokenReview and Secret access refused by RBAC name the permission to grant', async () => {
     await serviceAccount('nobody', 'weft-system');
     const kubeConfig = new KubeConfig();

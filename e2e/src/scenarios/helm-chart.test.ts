@@ -44,15 +44,18 @@ const controlPlaneContainer = (objects: readonly KubeObject[]): V1Container =>
   find(objects, 'Deployment', 'weft-control-plane').spec!.template.spec!.containers[0]!;
 const envOf = (container: V1Container): Record<string, string | undefined> =>
   Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? (e.valueFrom?.fieldRef ? `fieldRef:${e.valueFrom.fieldRef.fieldPath}` : undefined)]));
-/** Rules as comparable strings: "group|resource|verb|names", one per combination. */
+/** Rules as comparable strings: "group|resource|verb|names" (or "url|verb"), one per combination. */
 const ruleSet = (rules: readonly V1PolicyRule[]): string[] =>
   rules
-    .flatMap((r) =>
-      (r.apiGroups ?? []).flatMap((g) =>
+    .flatMap((r) => [
+      ...(r.apiGroups ?? []).flatMap((g) =>
         (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}|${(r.resourceNames ?? []).join(',')}`)),
       ),
-    )
+      ...(r.nonResourceURLs ?? []).flatMap((url) => r.verbs.map((v) => `${url}|${v}`)),
+    ])
     .sort();
+/** What local token verification (--ca-token-verification=local) reads: the issuer keys and the ServiceAccounts. */
+const TOKEN_VERIFICATION_RULES = ['|serviceaccounts|list|', '|serviceaccounts|watch|', '/.well-known/openid-configuration|get', '/openid/v1/jwks|get'];
 
 const controlPlaneSelector = {
   'app.kubernetes.io/name': 'weft',
@@ -173,6 +176,7 @@ describe('helm chart - template', () => {
         'gateway.networking.k8s.io|grpcroutes|get|', 'gateway.networking.k8s.io|grpcroutes|list|', 'gateway.networking.k8s.io|grpcroutes|watch|',
         'gateway.networking.k8s.io|httproutes/status|update|', 'gateway.networking.k8s.io|grpcroutes/status|update|',
         'authentication.k8s.io|tokenreviews|create|',
+        ...TOKEN_VERIFICATION_RULES,
         'admissionregistration.k8s.io|mutatingwebhookconfigurations|get|weft-sidecar-injector',
         'admissionregistration.k8s.io|mutatingwebhookconfigurations|update|weft-sidecar-injector',
       ].sort(),
@@ -266,7 +270,7 @@ describe('helm chart - template', () => {
       ['get', 'list', 'watch'].map((v) => `|configmaps|${v}|weft-trust-bundle`),
     );
     expect(ruleSet(find(objects, 'ClusterRole', bridge).rules!)).toEqual(
-      ['authentication.k8s.io|tokenreviews|create|', ...['pods', 'services'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `|${r}|${v}|`))].sort(),
+      ['authentication.k8s.io|tokenreviews|create|', ...TOKEN_VERIFICATION_RULES, ...['pods', 'services'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `|${r}|${v}|`))].sort(),
     );
     // Agents send their CSRs to the bridge; the control plane keeps its own CA for the webhook only.
     expect(find(objects, 'Service', 'weft-control-plane').spec!.ports!.map((p) => p.name)).toEqual(['https-webhook', 'http-monitoring']);
@@ -467,6 +471,7 @@ describe('helm chart - install into a real kube-apiserver', () => {
       'watch mesh.weft.dev/meshauthorizations',
       'update mesh.weft.dev/meshauthorizations/status:orders shop',
       'create authentication.k8s.io/tokenreviews',
+      'watch /serviceaccounts',
       'update admissionregistration.k8s.io/mutatingwebhookconfigurations:weft-sidecar-injector',
       `create coordination.k8s.io/leases ${NS}`,
       `watch coordination.k8s.io/leases:weft-control-plane ${NS}`,
@@ -547,6 +552,8 @@ describe('helm chart - install into a real kube-apiserver', () => {
     const seen = (msg: string) => cp.waitForLine(msg, (l) => l['msg'] === msg, 30_000);
     await seen('started leading: publishing and writing route status');
     await seen('certificate service listening');
+    // Local token verification reads the issuer's keys with the chart's nonResourceURLs rule.
+    await seen('ServiceAccount issuer keys loaded');
     await seen('injection webhook listening');
     await seen('wrote the CA bundle into the webhook configuration');
     await seen('mesh pushed');

@@ -1,9 +1,12 @@
-export { KubeApiError, KubeConnectionError, KubeHttp } from './client/kube-http.js';
+export { KubeApiError, KubeConnectionError, KubeHttp, METADATA_ONLY_ACCEPT } from './client/kube-http.js';
 export { NamespaceNotFoundError, readNamespaceLabels } from './admission/namespace-labels.js';
 export { readMutatingWebhookConfiguration, setMutatingWebhookCaBundle } from './admission/webhook-configuration.js';
 export { objectKey } from './client/kube-object.js';
 export { dryRunCreatePod, readCustomResourceDefinition, readLease } from './install/install-objects.js';
 export { TokenReviewer, TokenReviewForbiddenError } from './auth/token-reviewer.js';
+export { IssuerKeysError, ServiceAccountIssuerKeys } from './auth/service-account-issuer.js';
+export { TokenSubjectIndex } from './auth/token-subject-index.js';
+export { TokenVerificationSources } from './auth/token-verification-sources.js';
 export { CERTIFICATE_REQUEST, certificateRequestObject, isFinished, outcomeOf } from './cert-manager/certificate-request.js';
 export { CertificateRequestGoneError, CertificateRequests, CertificateRequestTimeoutError } from './cert-manager/certificate-requests.js';
 export { createSecretIfAbsent, readSecret, SecretAccessError } from './secrets/secrets.js';
@@ -28,6 +31,8 @@ export type { CaBundleWrite, MutatingWebhook, MutatingWebhookConfiguration } fro
 export type { KubeObject } from './client/kube-object.js';
 export type { CrdCondition, CustomResourceDefinition } from './install/install-objects.js';
 export type { TokenReviewerOptions, TokenReviewResult } from './auth/token-reviewer.js';
+export type { IssuerKeySet, JsonWebKeyJson, ServiceAccountIssuerKeysOptions } from './auth/service-account-issuer.js';
+export type { TokenSubject } from './auth/token-subject-index.js';
 export type { CertificateRequestOutcome, IssuerRef, KeyUsage, NewCertificateRequest, OwnerReference } from './cert-manager/certificate-request.js';
 export type { CertificateRequestsOptions } from './cert-manager/certificate-requests.js';
 export type { CreateSecretOptions, SecretText } from './secrets/secrets.js';

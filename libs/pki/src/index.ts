@@ -14,6 +14,8 @@
 //   cert-manager bridge (no Kubernetes here; TokenReview is a function the caller passes in):
 //   listenGrpc (gRPC/TLS, ServingCertificateProvider) ─▶ CertificateCallHandler ◀── TokenAuthenticator
 //   (TokenReviewCache) · RateLimiter · checkRequest · checkCsrIdentity · CertificateDenial · createCertificateMetrics
+//   TokenAuthenticator: cache ─▶ review in flight ─▶ LocalTokenVerifier (JWKS + watched objects, given by the caller;
+//   only ever accepts) ─▶ TokenReview (the authority for everything not accepted locally)
 export { CertificateAuthority } from './authority.js';
 export { TrustBundle, MAX_BUNDLE_PEM_LENGTH } from './bundle.js';
 export { CertificateIdentityError, spiffeIdOfCertificate } from './certificate-identity.js';
@@ -41,6 +43,7 @@ export { checkRequest, denialOfIssuanceError, MIN_SVID_LIFETIME_MS } from './ser
 export { ServingCertificateProvider } from './service/serving-certificate.js';
 export { createTokenAuthenticator, POD_NAME_EXTRA, serviceAccountOf, TokenAuthenticator } from './service/token-authenticator.js';
 export { MAX_NEGATIVE_TTL_MS, TokenReviewCache, tokenExpiryMs, tokenKey } from './service/token-cache.js';
+export { CLOCK_SKEW_SECONDS, LocalTokenVerifier } from './service/local-token-verifier.js';
 export { formatSpiffeId, parseSpiffeId, toSpiffeId, validateTrustDomain } from './spiffe-id.js';
 
 export type { CaMaterial, IssuedSvid, IssueSvidRequest } from './authority.js';
@@ -60,7 +63,8 @@ export type { CertificateCall, CertificateCallHandler, GrpcServerOptions, Listen
 export type { RateDecision, RateLimiterOptions } from './service/rate-limiter.js';
 export type { CheckedRequest, LifetimeBounds } from './service/request-validation.js';
 export type { ServingCertificate, ServingCertificateOptions, ServingFromAuthority, ServingFromIssuer } from './service/serving-certificate.js';
-export type { ReviewAnswer, ReviewToken, TokenAuthenticatorOptions } from './service/token-authenticator.js';
+export type { ReviewAnswer, ReviewToken, TokenAuthenticatorOptions, TokenLookup } from './service/token-authenticator.js';
+export type { BoundObject, IssuerKeys, LocalTokenVerifierOptions, LocalVerdict, NotVerifiedReason, TokenSubjects } from './service/local-token-verifier.js';
 export type { CachedReview, TokenCacheOptions, WorkloadAccount } from './service/token-cache.js';
 export { certificateServiceEntries, certificateServiceParsers, parseListenAddress } from './service/config-parsers.js';
 export { retryUntilReady } from './service/retry-until-ready.js';

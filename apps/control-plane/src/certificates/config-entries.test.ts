@@ -19,7 +19,7 @@ describe('certificate service configuration', () => {
     expect(certificateDnsNames(config)).toEqual(['weft-control-plane.mesh.svc', 'weft-control-plane.mesh.svc.example.org', 'localhost']);
   });
 
-  it('ca config - defaults: trust domain cluster.local, 24 h SVIDs, 20/s with a burst of 200, 60 s token cache', () => {
+  it('ca config - defaults: trust domain cluster.local, 24 h SVIDs, 20/s with a burst of 200, 60 s token cache, local token verification', () => {
     expect(parse([])).toMatchObject({
       trustDomain: 'cluster.local',
       caNamespace: 'weft-system',
@@ -30,12 +30,15 @@ describe('certificate service configuration', () => {
       caBurst: 200,
       caTokenAudience: 'weft',
       caTokenCacheTtl: 60_000,
+      caTokenVerification: 'local',
     });
+    expect(parse(['--ca-token-verification', 'tokenreview'])).toMatchObject({ caTokenVerification: 'tokenreview' });
   });
 
   it('ca config - bad values are refused with the flag and the reason', () => {
     const bad: [string[], RegExp][] = [
       [['--ca-listen', '15012'], /--ca-listen: "15012" is not auto, off or host:port/],
+      [['--ca-token-verification', 'jwks'], /--ca-token-verification: "jwks" is not one of local, tokenreview/],
       [['--trust-domain', 'Cluster.Local'], /--trust-domain: trust domain "Cluster.Local" may only contain lowercase/],
       [['--max-svid-lifetime', '10s'], /--max-svid-lifetime: "10s" is shorter than the 1m minimum/],
       [['--ca-rate', '-1'], /--ca-rate: "-1" is not a number >= 0/],

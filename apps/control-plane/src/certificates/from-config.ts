@@ -63,6 +63,7 @@ export async function launchCertificateService(
       burst: config.caBurst,
       audience: config.caTokenAudience,
       tokenCacheTtlMs: config.caTokenCacheTtl,
+      tokenVerification: config.caTokenVerification,
       log,
       registry: deps.registry,
       signal: deps.signal,

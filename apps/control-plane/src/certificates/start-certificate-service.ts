@@ -1,6 +1,6 @@
-import { TokenReviewer } from '@weft/k8s';
+import { TokenReviewer, TokenVerificationSources } from '@weft/k8s';
 import type { KubeHttp } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, LocalTokenVerifier, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
 import type { CertificateAuthority, TrustBundle, WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import { loadCertificateAuthority } from './ca-material.js';
@@ -28,6 +28,8 @@ export interface CertificateServiceOptions {
   readonly burst: number;
   readonly audience: string;
   readonly tokenCacheTtlMs: number;
+  /** `local`: tokens are verified against the issuer keys and watched objects first, TokenReview for the rest (--ca-token-verification). */
+  readonly tokenVerification?: 'local' | 'tokenreview';
   /** DNS SANs the CA grants a workload besides its URI SAN; none by default. */
   readonly grantDnsNames?: (account: WorkloadAccount) => readonly string[];
   readonly log: Logger;
@@ -80,17 +82,27 @@ export async function startCertificateService(options: CertificateServiceOptions
   });
   loadedNow.serving = provider;
   const reviewer = new TokenReviewer(options.http);
+  const local = (options.tokenVerification ?? 'local') === 'local' ? new TokenVerificationSources(options.http, { log }) : undefined;
+  local?.start();
+  const verifier = local === undefined ? undefined : new LocalTokenVerifier({ keys: () => local.keys.current(), subjects: local.subjects, audience: options.audience, onUnknownKey: () => { local.keys.refreshSoon(); } });
   const issuer = new CertificateIssuer({
     ca: () => authority,
-    authenticator: createTokenAuthenticator({ review: (token, audiences) => reviewer.review(token, audiences), audience: options.audience, ttlMs: options.tokenCacheTtlMs, metrics }),
+    authenticator: createTokenAuthenticator({
+      review: (token, audiences) => reviewer.review(token, audiences),
+      audience: options.audience,
+      ttlMs: options.tokenCacheTtlMs,
+      ...(verifier === undefined ? {} : { verifier }),
+      metrics,
+    }),
     limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),
     bounds: { maxLifetimeMs: options.maxLifetimeMs },
     ...(options.grantDnsNames === undefined ? {} : { grantDnsNames: options.grantDnsNames }),
     metrics,
     log,
   });
-  const server = await listenGrpc({ host: options.host, port: options.port, issuer, identity: provider }).catch((err: unknown) => {
+  const server = await listenGrpc({ host: options.host, port: options.port, issuer, identity: provider }).catch(async (err: unknown) => {
     provider.stop();
+    await local?.stop();
     throw err;
   });
   log.info(
@@ -104,6 +116,7 @@ export async function startCertificateService(options: CertificateServiceOptions
       caNotAfter: authority.notAfter.toISOString(),
       dnsNames: options.dnsNames,
       servingNotAfter: provider.current.notAfter.toISOString(),
+      tokenVerification: local === undefined ? 'tokenreview' : 'local',
     },
     'certificate service listening',
   );
@@ -116,6 +129,7 @@ export async function startCertificateService(options: CertificateServiceOptions
     async close() {
       provider.stop();
       await server.close();
+      await local?.stop();
     },
   };
 }

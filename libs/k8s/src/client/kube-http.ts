@@ -32,7 +32,15 @@ export interface WatchEvent {
 export interface JsonRequestOptions {
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
+  /** Replaces `application/json`, e.g. to ask for PartialObjectMetadata (METADATA_ONLY_ACCEPT). */
+  readonly accept?: string;
 }
+
+/** Accept headers that make the API server answer lists and watches with metadata only (PartialObjectMetadata). */
+export const METADATA_ONLY_ACCEPT = {
+  list: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+  watch: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+} as const;
 
 export interface KubeList {
   readonly metadata?: { readonly resourceVersion?: string; readonly continue?: string };
@@ -121,6 +129,7 @@ export class KubeHttp {
   async json<T>(method: string, path: string, body?: unknown, contentType = 'application/json', options: JsonRequestOptions = {}): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = payload === undefined ? {} : { 'Content-Type': contentType };
+    if (options.accept !== undefined) headers['Accept'] = options.accept;
     const res = await this.send(method, path, payload, headers, options.signal, options.timeoutMs);
     const text = await readAll(res);
     const status = res.statusCode ?? 0;
@@ -132,8 +141,8 @@ export class KubeHttp {
    * Opens a watch stream and yields its events until the server ends it, the signal aborts, or the connection
    * fails (then it throws). A non-2xx answer to the request itself throws KubeApiError (410 when too old).
    */
-  async *watch(path: string, signal: AbortSignal, timeoutMs: number): AsyncGenerator<WatchEvent> {
-    const res = await this.send('GET', path, undefined, {}, signal, timeoutMs);
+  async *watch(path: string, signal: AbortSignal, timeoutMs: number, accept?: string): AsyncGenerator<WatchEvent> {
+    const res = await this.send('GET', path, undefined, accept === undefined ? {} : { Accept: accept }, signal, timeoutMs);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw apiError('GET', path, status, await readAll(res));
     res.setEncoding('utf8');

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@weft/telemetry';
-import { KubeApiError } from '../client/kube-http.js';
+import { KubeApiError, METADATA_ONLY_ACCEPT } from '../client/kube-http.js';
 import type { KubeHttp, KubeList, WatchEvent } from '../client/kube-http.js';
 import { objectKey } from '../client/kube-object.js';
 import type { KubeObject } from '../client/kube-object.js';
@@ -28,6 +28,8 @@ export interface InformerOptions {
   readonly labelSelector?: string;
   /** Only objects matching this field selector (e.g. `metadata.name=x`: one object, which RBAC can grant by name). */
   readonly fieldSelector?: string;
+  /** Store only each object's metadata (PartialObjectMetadata): for indexes that need no spec, e.g. name → uid. */
+  readonly metadataOnly?: boolean;
 }
 
 export interface InformerStats {
@@ -144,7 +146,7 @@ export class Informer {
       if (cont !== undefined) query.set('continue', cont);
       let page: KubeList;
       try {
-        page = await this.http.json<KubeList>('GET', `${base}?${query.toString()}`);
+        page = await this.http.json<KubeList>('GET', `${base}?${query.toString()}`, undefined, undefined, this.options.metadataOnly === true ? { accept: METADATA_ONLY_ACCEPT.list } : {});
       } catch (err) {
         if (this.type.optional && err instanceof KubeApiError && err.status === 404) {
           this.markAbsent();
@@ -206,7 +208,8 @@ export class Informer {
     if (this.options.fieldSelector !== undefined) query.set('fieldSelector', this.options.fieldSelector);
     const path = `${collectionPath(this.type, this.options.namespace)}?${query.toString()}`;
     // The socket may stay quiet between bookmarks; allow the whole server-side timeout plus a margin.
-    for await (const event of this.http.watch(path, signal, (timeoutSeconds + 30) * 1000)) {
+    const accept = this.options.metadataOnly === true ? METADATA_ONLY_ACCEPT.watch : undefined;
+    for await (const event of this.http.watch(path, signal, (timeoutSeconds + 30) * 1000, accept)) {
       this.apply(event);
     }
   }

@@ -41,7 +41,7 @@ export function createCertificateMetrics(registry: Registry, expiry: ExpirySourc
     }),
     tokenReviews: new Counter({
       name: 'weft_certificate_token_reviews_total',
-      help: 'Token checks by result: cached (no API call), shared (joined a TokenReview in flight), reviewed (a TokenReview sent).',
+      help: 'Token checks by result: cached (no API call), shared (joined a TokenReview in flight), verified (checked locally against the issuer keys and the watched ServiceAccounts and pods, no API call), reviewed (a TokenReview sent).',
       labelNames: ['result'],
       registers,
     }),

@@ -69,4 +69,14 @@ export const certificateServiceEntries = {
     description: 'Longest a successful TokenReview is reused (never past the token’s own expiry; at most 5m).',
     parse: certificateServiceParsers.cacheTtl,
   }),
+  caTokenVerification: entry({
+    flag: 'ca-token-verification',
+    env: 'WEFT_CA_TOKEN_VERIFICATION',
+    default: 'local',
+    description:
+      'How agents’ tokens are checked. local: against the API server’s ServiceAccount issuer keys (/openid/v1/jwks) and the watched ' +
+      'ServiceAccounts and pods, with TokenReview for every token not accepted that way (needs list/watch serviceaccounts and pods, ' +
+      'get on /.well-known/openid-configuration and /openid/v1/jwks); tokenreview: a TokenReview for every new token.',
+    parse: parsers.oneOf('local', 'tokenreview'),
+  }),
 };

@@ -3,6 +3,7 @@ import { tokenExpiryMs, tokenKey } from './token-cache.js';
 import { TokenReviewCache } from './token-cache.js';
 import type { WorkloadAccount } from './token-cache.js';
 import type { CertificateMetrics } from './certificate-metrics.js';
+import type { LocalTokenVerifier } from './local-token-verifier.js';
 
 /** The part of a TokenReview answer the authenticator reads (libs/k8s TokenReviewer returns it). */
 export interface ReviewAnswer {
@@ -25,9 +26,17 @@ export interface TokenAuthenticatorOptions {
   /** The audience the token must be issued for: `weft`. */
   readonly audience: string;
   readonly cache: TokenReviewCache;
-  /** Told how each token was checked: from the cache, by joining a review in flight, or by a new TokenReview. */
-  readonly onLookup?: (how: 'cached' | 'shared' | 'reviewed') => void;
+  /**
+   * Checks a token without the API server (signature, claims, watched ServiceAccounts and pods); asked before any
+   * TokenReview. It only ever accepts: a token it does not accept goes to TokenReview, which alone refuses.
+   */
+  readonly verifier?: Pick<LocalTokenVerifier, 'verify'>;
+  /** Told how each token was checked: from the cache, by joining a review in flight, locally, or by a new TokenReview. */
+  readonly onLookup?: (how: TokenLookup) => void;
 }
+
+/** How a token was checked: the `result` label of weft_certificate_token_reviews_total. */
+export type TokenLookup = 'cached' | 'shared' | 'verified' | 'reviewed';
 
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -45,9 +54,9 @@ export function serviceAccountOf(username: string): WorkloadAccount | undefined 
 }
 
 /**
- * Turns a bearer token into the ServiceAccount it belongs to, through TokenReview: authenticated, issued for the
- * audience, and a ServiceAccount user. Answers are cached (see TokenReviewCache) and concurrent requests with the
- * same token share one review. Throws CertificateDenial: UNAUTHENTICATED, PERMISSION_DENIED (a token of a user that
+ * Turns a bearer token into the ServiceAccount it belongs to: accepted by the local verifier when one is given, else
+ * through TokenReview (authenticated, issued for the audience, and a ServiceAccount user). Answers are cached (see
+ * TokenReviewCache) and concurrent requests with the same token share one review. Throws CertificateDenial: UNAUTHENTICATED, PERMISSION_DENIED (a token of a user that
  * is not a ServiceAccount) or UNAVAILABLE (the API server could not answer; never cached).
  */
 export class TokenAuthenticator {
@@ -79,10 +88,26 @@ export class TokenAuthenticator {
       this.#options.onLookup?.('shared');
       return pending;
     }
+    const verified = this.#verifyLocally(token);
+    if (verified !== undefined) {
+      this.#options.cache.accept(key, verified, tokenExpiryMs(token));
+      this.#options.onLookup?.('verified');
+      return verified;
+    }
     this.#options.onLookup?.('reviewed');
     const review = this.#review(token, key).finally(() => this.#pending.delete(key));
     this.#pending.set(key, review);
     return review;
+  }
+
+  /** The account when the local verifier accepts the token; undefined (ask TokenReview) otherwise, even if it throws. */
+  #verifyLocally(token: string): WorkloadAccount | undefined {
+    try {
+      const verdict = this.#options.verifier?.verify(token);
+      return verdict?.verified === true ? verdict.account : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async #review(token: string, key: string): Promise<WorkloadAccount> {
@@ -126,19 +151,22 @@ export class TokenAuthenticator {
 }
 
 /**
- * The authenticator both certificate services run (the control plane's and the cert-manager bridge's): reviews
- * through `review`, answers cached for `ttlMs`, each lookup counted in `weft_certificate_token_reviews_total`.
+ * The authenticator both certificate services run (the control plane's and the cert-manager bridge's): verifies
+ * locally through `verifier` when given, reviews the rest through `review`, answers cached for `ttlMs`, each lookup
+ * counted in `weft_certificate_token_reviews_total`.
  */
 export function createTokenAuthenticator(options: {
   readonly review: ReviewToken;
   readonly audience: string;
   readonly ttlMs: number;
+  readonly verifier?: Pick<LocalTokenVerifier, 'verify'>;
   readonly metrics: Pick<CertificateMetrics, 'tokenReviews'>;
 }): TokenAuthenticator {
   return new TokenAuthenticator({
     review: options.review,
     audience: options.audience,
     cache: new TokenReviewCache({ ttlMs: options.ttlMs }),
+    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
     onLookup: (how) => {
       options.metrics.tokenReviews.inc({ result: how });
     },
