@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { CertificateRequests, TokenReviewer, TokenVerificationSources, writeConfigMapData } from '@weft/k8s';
 import type { IssuerRef, KubeHttp, OwnerReference } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, LocalTokenVerifier, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
 import type { Logger, Readiness, Registry } from '@weft/telemetry';
 import { Counter } from 'prom-client';
 import { BridgeIssuer } from './bridge-issuer.js';
@@ -143,14 +143,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       }),
     );
     const reviewer = new TokenReviewer(options.http);
-    const verifier = local === undefined ? undefined : new LocalTokenVerifier({ keys: () => local.keys.current(), subjects: local.subjects, audience: options.audience, onUnknownKey: () => { local.keys.refreshSoon(); } });
     const issuer = new BridgeIssuer({
       trustDomain: options.trustDomain,
       authenticator: createTokenAuthenticator({
         review: (token, audiences) => reviewer.review(token, audiences),
         audience: options.audience,
         ttlMs: options.tokenCacheTtlMs,
-        ...(verifier === undefined ? {} : { verifier }),
+        ...(local === undefined ? {} : { local }),
         metrics,
       }),
       limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),

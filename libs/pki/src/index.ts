@@ -63,7 +63,7 @@ export type { CertificateCall, CertificateCallHandler, GrpcServerOptions, Listen
 export type { RateDecision, RateLimiterOptions } from './service/rate-limiter.js';
 export type { CheckedRequest, LifetimeBounds } from './service/request-validation.js';
 export type { ServingCertificate, ServingCertificateOptions, ServingFromAuthority, ServingFromIssuer } from './service/serving-certificate.js';
-export type { ReviewAnswer, ReviewToken, TokenAuthenticatorOptions, TokenLookup } from './service/token-authenticator.js';
+export type { LocalVerificationSources, ReviewAnswer, ReviewToken, TokenAuthenticatorOptions, TokenLookup } from './service/token-authenticator.js';
 export type { BoundObject, IssuerKeys, LocalTokenVerifierOptions, LocalVerdict, NotVerifiedReason, TokenSubjects } from './service/local-token-verifier.js';
 export type { CachedReview, TokenCacheOptions, WorkloadAccount } from './service/token-cache.js';
 export { certificateServiceEntries, certificateServiceParsers, parseListenAddress } from './service/config-parsers.js';

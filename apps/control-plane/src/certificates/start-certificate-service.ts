@@ -1,6 +1,6 @@
 import { TokenReviewer, TokenVerificationSources } from '@weft/k8s';
 import type { KubeHttp } from '@weft/k8s';
-import { createCertificateMetrics, listenGrpc, LocalTokenVerifier, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
+import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
 import type { CertificateAuthority, TrustBundle, WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import { loadCertificateAuthority } from './ca-material.js';
@@ -84,14 +84,13 @@ export async function startCertificateService(options: CertificateServiceOptions
   const reviewer = new TokenReviewer(options.http);
   const local = (options.tokenVerification ?? 'local') === 'local' ? new TokenVerificationSources(options.http, { log }) : undefined;
   local?.start();
-  const verifier = local === undefined ? undefined : new LocalTokenVerifier({ keys: () => local.keys.current(), subjects: local.subjects, audience: options.audience, onUnknownKey: () => { local.keys.refreshSoon(); } });
   const issuer = new CertificateIssuer({
     ca: () => authority,
     authenticator: createTokenAuthenticator({
       review: (token, audiences) => reviewer.review(token, audiences),
       audience: options.audience,
       ttlMs: options.tokenCacheTtlMs,
-      ...(verifier === undefined ? {} : { verifier }),
+      ...(local === undefined ? {} : { local }),
       metrics,
     }),
     limiter: new RateLimiter({ perSecond: options.ratePerSecond, burst: options.burst }),

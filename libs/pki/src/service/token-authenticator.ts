@@ -3,7 +3,8 @@ import { tokenExpiryMs, tokenKey } from './token-cache.js';
 import { TokenReviewCache } from './token-cache.js';
 import type { WorkloadAccount } from './token-cache.js';
 import type { CertificateMetrics } from './certificate-metrics.js';
-import type { LocalTokenVerifier } from './local-token-verifier.js';
+import { LocalTokenVerifier } from './local-token-verifier.js';
+import type { IssuerKeys, TokenSubjects } from './local-token-verifier.js';
 
 /** The part of a TokenReview answer the authenticator reads (libs/k8s TokenReviewer returns it). */
 export interface ReviewAnswer {
@@ -150,6 +151,12 @@ export class TokenAuthenticator {
   }
 }
 
+/** The API server's issuer keys and the watched token subjects (libs/k8s TokenVerificationSources has this shape). */
+export interface LocalVerificationSources {
+  readonly keys: { current(): IssuerKeys | undefined; refreshSoon(): void };
+  readonly subjects: TokenSubjects;
+}
+
 /**
  * The authenticator both certificate services run (the control plane's and the cert-manager bridge's): verifies
  * locally through `verifier` when given, reviews the rest through `review`, answers cached for `ttlMs`, each lookup
@@ -159,14 +166,27 @@ export function createTokenAuthenticator(options: {
   readonly review: ReviewToken;
   readonly audience: string;
   readonly ttlMs: number;
-  readonly verifier?: Pick<LocalTokenVerifier, 'verify'>;
+  /** What tokens are verified against locally (libs/k8s TokenVerificationSources); absent: TokenReview only. */
+  readonly local?: LocalVerificationSources;
   readonly metrics: Pick<CertificateMetrics, 'tokenReviews'>;
 }): TokenAuthenticator {
+  const { local } = options;
+  const verifier =
+    local === undefined
+      ? undefined
+      : new LocalTokenVerifier({
+          keys: () => local.keys.current(),
+          subjects: local.subjects,
+          audience: options.audience,
+          onUnknownKey: () => {
+            local.keys.refreshSoon();
+          },
+        });
   return new TokenAuthenticator({
     review: options.review,
     audience: options.audience,
     cache: new TokenReviewCache({ ttlMs: options.ttlMs }),
-    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+    ...(verifier === undefined ? {} : { verifier }),
     onLookup: (how) => {
       options.metrics.tokenReviews.inc({ result: how });
     },
