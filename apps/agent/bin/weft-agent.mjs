@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc
 // `weft-agent` launcher. Runs the built agent (dist/main.js, libs from their dist) when it exists, else the
 // TypeScript sources through tsx with the `development` export condition (libs from their src). Set
 // WEFT_AGENT_FROM_SOURCE=1 to force the sources in a tree that also has a (maybe stale) build.
@@ -16,7 +16,7 @@ if (existsSync(built) && process.env.WEFT_AGENT_FROM_SOURCE !== '1') {
   // Export conditions are fixed at process start, so the sources run in a child; signals are passed on.
   // tsx resolved from here, not from the caller's working folder.
   const tsx = import.meta.resolve('tsx');
-  const nodeFlags = ['--max-semi-space-size=1'];
+  const nodeFlags = ['--max-semi-space-size=1', '--expose-gc'];
   const child = spawn(process.execPath, [...nodeFlags, '--conditions=development', '--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));

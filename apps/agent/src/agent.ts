@@ -12,6 +12,7 @@ import type { Identity } from './identity/start-identity.js';
 import { startMeshTls } from './mesh-tls/start-mesh-tls.js';
 import type { MeshTls } from './mesh-tls/start-mesh-tls.js';
 import { createAgentMetrics } from './metrics.js';
+import { FullStateCollection } from './full-state-collection.js';
 import { runOffline } from './offline.js';
 import { runOnline } from './online.js';
 import { ServingStores } from './serving.js';
@@ -61,6 +62,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
 
   let stores: ServingStores | undefined;
   let health: HealthServer | undefined;
+  const collection = new FullStateCollection();
   let identity: Identity | undefined;
   let meshTls: MeshTls | undefined;
   try {
@@ -81,6 +83,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
     const meshTarget = meshTls.target;
     const applier = new SnapshotApplier(meshTarget, { maxSnapshotBytes: config.maxSnapshotBytes, ...(clientView === undefined ? {} : { storeEntry: clientView }) });
     if (opened.restored !== undefined) {
+      collection.afterFullState();
       applier.restored(opened.restored.meta, opened.restored.state);
       metrics.appliedVersion.set(Number(opened.restored.meta.version));
       metrics.updates.inc({ type: 'full', reason: 'restored' });
@@ -112,9 +115,9 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
     const svids = identity?.source;
     if (svids !== undefined) meshTls.follow(svids);
     if (offline) {
-      await runOffline({ path: config.snapshot, cluster: config.clusterId, applier, metrics, logger: log, signal: stop.signal });
+      await runOffline({ path: config.snapshot, cluster: config.clusterId, applier, metrics, logger: log, signal: stop.signal, onFullState: () => { collection.afterFullState(); } });
     } else {
-      await runOnline({ config, agentId, applier, metrics, logger: log, signal: stop.signal, identityError: () => svids?.lastError ?? null, ...(svids === undefined ? {} : { svids }) });
+      await runOnline({ config, agentId, applier, metrics, logger: log, signal: stop.signal, identityError: () => svids?.lastError ?? null, onFullState: () => { collection.afterFullState(); }, ...(svids === undefined ? {} : { svids }) });
     }
     return AGENT_EXIT.ok;
   } catch (err) {
@@ -123,6 +126,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv, 
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    collection.stop();
     meshTls?.close();
     await identity?.close();
     await health?.close();

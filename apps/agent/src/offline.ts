@@ -15,6 +15,8 @@ export interface OfflineOptions {
   readonly signal: AbortSignal;
   /** How often the file is checked for changes. */
   readonly pollMs?: number;
+  /** After each read of the file (a full state). */
+  readonly onFullState?: () => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function runOffline(options: OfflineOptions): Promise<void> {
       outcome = applier.refused(undefined, err as Error);
     }
     recordOutcome(outcome, metrics, logger, { file: path });
+    options.onFullState?.();
   };
   running = load();
   await running;

@@ -22,6 +22,8 @@ export interface OnlineOptions {
   readonly identityError?: () => string | null;
   /** The agent's SVID, presented to NATS with --nats-client-svid. */
   readonly svids?: SvidSource;
+  /** After each full state handled (the first, a resync). */
+  readonly onFullState?: () => void;
 }
 
 /** Waits for the first SVID (NATS refuses a connection without it); false when `signal` aborts first. */
@@ -118,8 +120,9 @@ export async function runOnline(options: OnlineOptions): Promise<void> {
     applier,
     metrics,
     logger,
-    onOutcome: () => {
+    onOutcome: (_outcome, handled) => {
       reporter.trigger();
+      if (handled.update === 'full') options.onFullState?.();
     },
   });
   const assignments = bus.watchAssignment(agentId);
