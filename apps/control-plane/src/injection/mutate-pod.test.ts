@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { applyPatch, deepClone } from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
+import { goldenJson } from '@weft/model/testing';
 import { parse } from 'yaml';
 import { TEST_CA_ROOTS, testInjectionSettings } from '../testing/injection-settings.js';
 import { mutatePod } from './mutate-pod.js';
@@ -27,23 +28,6 @@ function patched(pod: PodLike, patch: readonly unknown[]): PodLike {
   return applyPatch(deepClone(pod) as PodLike, patch as Operation[], true, false).newDocument;
 }
 
-/** JSON with 2-space indents, short scalar lists on one line, so the golden files read well. */
-function pretty(value: unknown, indent = ''): string {
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    const flat = JSON.stringify(value);
-    if (flat.length <= 100 && !flat.includes('{')) return flat;
-    return `[\n${value.map((v) => `${inner}${pretty(v, inner)}`).join(',\n')}\n${indent}]`;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value);
-    if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(value);
-}
-
 const cases = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort();
 
 describe('injection - golden pods', () => {
@@ -59,7 +43,7 @@ describe('injection - golden pods', () => {
       golden['patchPaths'] = outcome.patch.map((op) => `${op.op} ${op.path}`);
       golden['pod'] = patched(fixture.pod, outcome.patch);
     }
-    await expect(`${pretty(golden)}\n`).toMatchFileSnapshot(join(FIXTURES, `${name}.snapshot.json`));
+    await expect(`${goldenJson(golden)}\n`).toMatchFileSnapshot(join(FIXTURES, `${name}.snapshot.json`));
   });
 
   it.each(cases)('%s - only adds: every field of the admitted pod is still there, unchanged', (name) => {
