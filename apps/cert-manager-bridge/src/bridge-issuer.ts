@@ -1,4 +1,4 @@
-import { CertificateDenial, checkCsrIdentity, checkRequest, denialOfIssuanceError, formatSpiffeId, IssuanceError, takeIdentityRequest } from '@weft/pki';
+import { CertificateDenial, checkCsrIdentity, denialOfIssuanceError, formatSpiffeId, IssuanceError, issueAudited } from '@weft/pki';
 import type { CertificateCall, CertificateCallHandler, CertificateMetrics, LifetimeBounds, RateLimiter, SpiffeIdParts, TokenAuthenticator, VerifiedCsr, WeftCertificateResponse, WorkloadAccount } from '@weft/pki';
 import type { Logger } from '@weft/telemetry';
 import { SignerError } from './cert-manager-signer.js';
@@ -33,7 +33,7 @@ const DENIAL_OF: Readonly<Record<SignerProblem, 'signer-denied' | 'signer-failed
 };
 
 /**
- * The bridge's decision, step for step the control plane's: authenticate the token (TokenReview), rate-limit the
+ * The bridge's decision, step for step the control plane's (issueAudited): authenticate the token, rate-limit the
  * identity, check the request, check the CSR asks for exactly the token's own SPIFFE ID and only DNS names among the
  * mesh names granted to the token's pod (cert-manager signs the CSR as it is, so this is the only check), then let
  * cert-manager sign. Throws CertificateDenial; every outcome is
@@ -46,15 +46,8 @@ export class BridgeIssuer implements CertificateCallHandler {
     this.#options = options;
   }
 
-  async createCertificate(call: CertificateCall): Promise<WeftCertificateResponse> {
-    const { metrics, log } = this.#options;
-    const started = performance.now();
-    let account: WorkloadAccount | undefined;
-    let requestName: string | undefined;
-    try {
-      account = await this.#options.authenticator.authenticate(call.token);
-      takeIdentityRequest(this.#options.limiter, account);
-      const checked = checkRequest(call.request, this.#options.bounds);
+  createCertificate(call: CertificateCall): Promise<WeftCertificateResponse> {
+    return issueAudited(call, { ...this.#options, denialOf: signerDenialOf }, async (account, checked, context) => {
       const spiffeId = { trustDomain: this.#options.trustDomain, namespace: account.namespace, serviceAccount: account.serviceAccount };
       let csr: VerifiedCsr;
       try {
@@ -66,45 +59,19 @@ export class BridgeIssuer implements CertificateCallHandler {
       const roots = this.#roots();
       const lifetimeMs = checked.lifetimeMs ?? this.#options.bounds.defaultLifetimeMs;
       const signed = await this.#options.signer.sign({ csrPem: checked.csrPem, durationSeconds: Math.round(lifetimeMs / 1000), spiffeId: uri });
-      requestName = signed.requestName;
+      context['certificateRequest'] = signed.requestName;
       const answer = answerOf(signed, uri, roots);
       this.#options.onAnswer?.(answer);
-      const seconds = (performance.now() - started) / 1000;
-      metrics.issued.inc();
-      metrics.issueSeconds.observe(seconds);
-      log.info(
-        {
-          audit: 'issued',
+      return {
+        response: { cert_chain: answer.certChain, trust_bundle: answer.trustBundle },
+        audit: {
           identity: uri,
           ...(csr.dnsNames.length === 0 ? {} : { dnsNames: csr.dnsNames }),
           serial: answer.leaf.serialNumber,
           notAfter: new Date(answer.leaf.validTo).toISOString(),
-          certificateRequest: requestName,
-          peer: call.peer,
-          durationMs: Math.round(seconds * 1e4) / 10,
         },
-        'certificate issued',
-      );
-      return { cert_chain: answer.certChain, trust_bundle: answer.trustBundle };
-    } catch (err) {
-      const denial = denialOf(err);
-      metrics.denials.inc({ reason: denial.reason });
-      metrics.issueSeconds.observe((performance.now() - started) / 1000);
-      log.warn(
-        {
-          audit: 'denied',
-          ...(account === undefined ? {} : { identity: `${account.namespace}/${account.serviceAccount}` }),
-          ...(requestName === undefined ? {} : { certificateRequest: requestName }),
-          reason: denial.reason,
-          code: denial.code,
-          peer: call.peer,
-          err: denial.message,
-          ...(denial.reason === 'internal' ? { cause: (err as Error).message } : {}),
-        },
-        'certificate denied',
-      );
-      throw denial;
-    }
+      };
+    });
   }
 
   /**
@@ -138,8 +105,7 @@ export class BridgeIssuer implements CertificateCallHandler {
   }
 }
 
-function denialOf(err: unknown): CertificateDenial {
-  if (err instanceof CertificateDenial) return err;
-  if (err instanceof SignerError) return new CertificateDenial(DENIAL_OF[err.problem], err.message, { cause: err });
-  return new CertificateDenial('internal', 'internal error while issuing the certificate', { cause: err });
+/** The denial a SignerError stands for; undefined for any other error. */
+function signerDenialOf(err: unknown): CertificateDenial | undefined {
+  return err instanceof SignerError ? new CertificateDenial(DENIAL_OF[err.problem], err.message, { cause: err }) : undefined;
 }

@@ -14,6 +14,5 @@ export { certificateDnsNames, certificateListenAddress, launchCertificateService
 export { startCertificateService } from './start-certificate-service.js';
 export { meshNameGrants } from './mesh-name-grants.js';
 export type { CaOrigin, LoadedCa } from './ca-material.js';
-export type { CertificateCall } from './certificate-issuer.js';
 export type { CaListen } from './config-entries.js';
 export type { CertificateService, CertificateServiceOptions } from './start-certificate-service.js';
