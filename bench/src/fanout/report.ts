@@ -146,8 +146,8 @@ export function hints(result: BenchResult): string[] {
   lines.push(
     `agent memory at ${one.services} Services: ${one.memory.beforeScopeRssMb} MB before it holds any scope, of which ${one.memory.beforeScopeAnonMb} MB its own (RssAnon: ` +
       `Node's heap and the libraries it loads: NATS, prom-client, pino, grpc-js, pki, yaml; the etcd gRPC service only once etcdctl connects) and the rest pages of the node binary (RssFile, ~50 MB, ` +
-      `shared by every process of that binary); ${round(one.memory.withScopeRssMb - one.memory.beforeScopeRssMb)} MB more with the scope (its canonical JSON text, ` +
-      `the etcd store's values as Buffers, indexes)`);
+      `shared by every process of that binary); ${round(one.memory.withScopeRssMb - one.memory.beforeScopeRssMb)} MB more with the scope (its canonical JSON text once, ` +
+      `which the etcd store serves too, the client view's rewritten routes, indexes; a full collection a second after the full state hands back what reading it left)`);
   lines.push(
     `pipeline at ${one.services} Services, all ${one.scopes} scopes: a route edit costs ${one.routeChange.pipelineMs.totalMs} ms ` +
       `(translate ${one.routeChange.pipelineMs.translateMs}, per-scope diff/hash/validate ${one.routeChange.pipelineMs.checkMs}, ${one.routeChange.scopesPublished} publishes ${one.routeChange.pipelineMs.publishMs} ms); ` +
