@@ -114,6 +114,34 @@ describe('KubernetesSource against a real API server', () => {
       await source.stop();
     }
   });
+
+  it('k8s - a metadata-only informer keeps only what identifies each object, from its list and its watch', async () => {
+    const ns = uniqueNamespace('ids');
+    await cluster.kubectl(['create', 'namespace', ns]);
+    const labelled = (name: string): string =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels: { team: 'a' }, annotations: { note: 'x'.repeat(2000) } } });
+    await cluster.kubectl(['apply', '-f', '-'], labelled('listed'));
+    const changes: InformerChange[] = [];
+    const informer = new Informer(
+      new KubeHttp(cluster.kubeConfig),
+      { kind: 'ServiceAccount', apiVersion: 'v1', plural: 'serviceaccounts', namespaced: true, optional: false },
+      (c) => changes.push(...c),
+      { log, namespace: ns, metadataOnly: true },
+    );
+    informer.start();
+    try {
+      await waitFor('the listed ServiceAccount', () => changes.some((c) => c.key === `${ns}/listed`));
+      await cluster.kubectl(['apply', '-f', '-'], labelled('watched'));
+      await waitFor('the watched ServiceAccount', () => changes.some((c) => c.key === `${ns}/watched`));
+      for (const name of ['listed', 'watched']) {
+        const seen = changes.find((c) => c.key === `${ns}/${name}`)?.object;
+        expect(seen?.metadata).toEqual({ name, namespace: ns, uid: expect.stringMatching(/^[0-9a-f-]{36}$/) as string, resourceVersion: expect.any(String) as string });
+        expect(seen?.kind).toBe('ServiceAccount');
+      }
+    } finally {
+      await informer.stop();
+    }
+  });
 });
 
 describe('Informer edge cases against a real API server', () => {

@@ -28,7 +28,11 @@ export interface InformerOptions {
   readonly labelSelector?: string;
   /** Only objects matching this field selector (e.g. `metadata.name=x`: one object, which RBAC can grant by name). */
   readonly fieldSelector?: string;
-  /** Store only each object's metadata (PartialObjectMetadata): for indexes that need no spec, e.g. name → uid. */
+  /**
+   * Read objects as PartialObjectMetadata and keep only their identity (name, namespace, uid, resourceVersion,
+   * deletionTimestamp): for indexes such as name → uid over every pod of a cluster, where labels, annotations and
+   * managedFields would be most of the memory.
+   */
   readonly metadataOnly?: boolean;
 }
 
@@ -175,9 +179,10 @@ export class Informer {
     this.syncedOnce = true;
   }
 
-  private replaceAll(items: readonly KubeObject[]): void {
+  private replaceAll(listed: readonly KubeObject[]): void {
     const changes: InformerChange[] = [];
     const seen = new Set<string>();
+    const items = this.options.metadataOnly === true ? listed.map(identityOf) : listed;
     for (const obj of items) {
       const key = objectKey(obj);
       seen.add(key);
@@ -223,7 +228,8 @@ export class Informer {
     const rv = event.object.metadata?.resourceVersion;
     if (rv !== undefined) this.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return;
-    const obj: KubeObject = { ...event.object, apiVersion: this.type.apiVersion, kind: this.type.kind };
+    const received: KubeObject = { ...event.object, apiVersion: this.type.apiVersion, kind: this.type.kind };
+    const obj = this.options.metadataOnly === true ? identityOf(received) : received;
     const key = objectKey(obj);
     if (event.type === 'DELETED') {
       this.store.delete(key);
@@ -234,4 +240,20 @@ export class Informer {
     }
     this.backoff.reset();
   }
+}
+
+/** An object cut down to what identifies it (the metadataOnly option). */
+function identityOf(obj: KubeObject): KubeObject {
+  const m = obj.metadata ?? {};
+  return {
+    ...(obj.apiVersion === undefined ? {} : { apiVersion: obj.apiVersion }),
+    ...(obj.kind === undefined ? {} : { kind: obj.kind }),
+    metadata: {
+      ...(m.name === undefined ? {} : { name: m.name }),
+      ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
+      ...(m.uid === undefined ? {} : { uid: m.uid }),
+      ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }),
+      ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    },
+  };
 }
