@@ -20,6 +20,8 @@ export interface AgentOptions {
   /** Reuse a state folder (a restart); a fresh one by default, removed on dispose. */
   readonly stateDir?: string;
   readonly extraArgs?: readonly string[];
+  /** More environment (e.g. POD_IPS, as the downward API sets it). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running `weft-agent`: its endpoints from the "listening" log line, its log lines, and its process. */
@@ -68,7 +70,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
     '2s',
     ...(options.extraArgs ?? []),
   ];
-  const agent = startWeftProcess({ name: `agent ${options.pod}`, entry: 'apps/agent/src/main.ts', args, env: { WEFT_LOG_LEVEL: 'info' } });
+  const agent = startWeftProcess({ name: `agent ${options.pod}`, entry: 'apps/agent/src/main.ts', args, env: { WEFT_LOG_LEVEL: 'info', ...options.env } });
   let listening: Record<string, unknown>;
   try {
     listening = await agent.waitForLine('the agent listening', (l) => l['msg'] === 'listening', 30_000);

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateRequests, CertificateRequestTimeoutError, ConfigMapWatch, KubeHttp } from '@weft/k8s';
 import { createCsr, generateKeyPair } from '@weft/pki';
 import { createLogger } from '@weft/telemetry';
-import { startCertManager, startCluster, startWeftProcess, waitFor } from '../harness/index.js';
+import { startCertManager, startCluster, waitFor } from '../harness/index.js';
 import type { CertManager, Cluster, WeftProcess } from '../harness/index.js';
 import { metric } from './agent-process.js';
+import { applyIssuer, BRIDGE_NAME, BRIDGE_NS, bridgeRequests, CA_ISSUER_SPEC, createMeshIssuer, issuerReady, startBridge } from './cert-manager-bridge-setup.js';
 import { CaTestClient, OpensslDir, requestToken } from './certificate-client.js';
 
 // apps/cert-manager-bridge (a child process) against the real kube-apiserver with cert-manager's CRDs and cert-manager's
@@ -15,9 +16,6 @@ import { CaTestClient, OpensslDir, requestToken } from './certificate-client.js'
 
 const NS = 'shop';
 const TD = 'cluster.local';
-const BRIDGE_NS = 'weft-system';
-const BRIDGE_NAME = 'weft-cert-manager-bridge.weft-system.svc';
-const MANAGED = 'app.kubernetes.io/managed-by=weft-cert-manager-bridge';
 const idOf = (sa: string, ns = NS): string => `spiffe://${TD}/ns/${ns}/sa/${sa}`;
 
 let cluster: Cluster;
@@ -29,22 +27,6 @@ let health: string;
 let rootPem: string;
 let intermediatePem: string;
 
-const issuerSpec = { ca: { secretName: 'mesh-ca' } };
-
-async function applyIssuer(spec: unknown): Promise<void> {
-  await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'mesh-ca', namespace: BRIDGE_NS }, spec }));
-}
-
-async function issuerReady(): Promise<boolean> {
-  const issuer = JSON.parse(await cluster.kubectl(['get', 'issuer', 'mesh-ca', '-n', BRIDGE_NS, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string }[] } };
-  return issuer.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
-async function bridgeRequests(): Promise<string[]> {
-  const out = await cluster.kubectl(['get', 'certificaterequests', '-n', BRIDGE_NS, '-l', MANAGED, '-o', 'name']);
-  return out.split('\n').filter((line) => line !== '');
-}
-
 async function p256Csr(sa: string, ns = NS, dnsNames?: string[]): Promise<string> {
   return createCsr({ keys: await generateKeyPair(), spiffeId: { trustDomain: TD, namespace: ns, serviceAccount: sa }, ...(dnsNames === undefined ? {} : { dnsNames }) });
 }
@@ -52,16 +34,9 @@ async function p256Csr(sa: string, ns = NS, dnsNames?: string[]): Promise<string
 beforeAll(async () => {
   [cluster, ssl] = await Promise.all([startCluster({ gatewayApi: 'none' }), OpensslDir.create()]);
   certManager = await startCertManager(cluster);
-  for (const ns of [BRIDGE_NS, NS]) await cluster.kubectl(['create', 'namespace', ns]);
   // The issuer's CA: an openssl root, and under it the intermediate cert-manager signs with (tls.crt = intermediate + root).
-  const ca = await ssl.intermediateCa('mesh');
-  rootPem = ca['root-cert.pem'];
-  intermediatePem = ca['ca.crt'];
-  await ssl.write('root.pem', rootPem);
-  await cluster.kubectl(['create', 'secret', 'tls', 'mesh-ca', '-n', BRIDGE_NS, `--cert=${ssl.path}/mesh-ca.crt`, `--key=${ssl.path}/mesh-ca.key`]);
-  await cluster.kubectl(['patch', 'secret', 'mesh-ca', '-n', BRIDGE_NS, '--type=merge', '-p', JSON.stringify({ data: { 'tls.crt': Buffer.from(ca['cert-chain.pem']).toString('base64'), 'ca.crt': Buffer.from(rootPem).toString('base64') } })]);
-  await applyIssuer(issuerSpec);
-  await waitFor('the CA Issuer to be Ready (cert-manager’s issuers loop)', issuerReady, { timeoutMs: 30_000, intervalMs: 200 });
+  ({ rootPem, intermediatePem } = await createMeshIssuer(cluster, ssl));
+  await cluster.kubectl(['create', 'namespace', NS]);
 
   // A leftover of an earlier run: a finished request carrying the bridge's label, which the bridge deletes at start.
   await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({
@@ -75,15 +50,9 @@ beforeAll(async () => {
     return cr.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   }, { timeoutMs: 30_000, intervalMs: 200 });
 
-  bridge = startWeftProcess({
-    name: 'cert-manager-bridge',
-    entry: 'apps/cert-manager-bridge/src/cli.ts',
-    args: ['--kubeconfig', cluster.kubeconfigPath, '--ca-listen', '127.0.0.1:0', '--health-host', '127.0.0.1', '--health-port', '0', '--issuer-name', 'mesh-ca', '--issue-timeout', '8s', '--ca-burst', '20'],
-    env: { POD_NAMESPACE: BRIDGE_NS, WEFT_LOG_LEVEL: 'info' },
-  });
-  const listening = await bridge.waitForLine('the bridge listening', (l) => l['msg'] === 'cert-manager bridge listening', 90_000);
-  health = (await bridge.waitForLine('the health server', (l) => l['msg'] === 'listening' && typeof l['health'] === 'string'))['health'] as string;
-  client = new CaTestClient(listening['port'] as number, rootPem, BRIDGE_NAME);
+  let port: number;
+  ({ process: bridge, port, health } = await startBridge(cluster));
+  client = new CaTestClient(port, rootPem, BRIDGE_NAME);
 }, 240_000);
 
 afterAll(async () => {
@@ -96,7 +65,7 @@ afterAll(async () => {
 describe('cert-manager bridge', () => {
   it('cert-manager bridge - deletes the finished requests an earlier run left behind', async () => {
     await bridge.waitForLine('the leftover deleted', (l) => l['msg'] === 'deleted a leftover CertificateRequest' && l['request'] === 'weft-svid-leftover');
-    expect(await bridgeRequests()).not.toContain('certificaterequest.cert-manager.io/weft-svid-leftover');
+    expect(await bridgeRequests(cluster)).not.toContain('certificaterequest.cert-manager.io/weft-svid-leftover');
   });
 
   it('cert-manager bridge - an agent-style client gets an SVID signed by cert-manager that openssl verifies against the issuer CA', async () => {
@@ -125,7 +94,7 @@ describe('cert-manager bridge', () => {
     expect(audit['certificateRequest']).toMatch(/^weft-svid-[0-9a-f]{16}$/);
     expect(await metric(health, 'weft_certificates_issued_total')).toBeGreaterThanOrEqual(1);
     // The request is deleted once answered: none of the bridge's requests stays behind.
-    await waitFor('the bridge’s CertificateRequests to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor('the bridge’s CertificateRequests to be gone', async () => (await bridgeRequests(cluster)).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
   });
 
   it('cert-manager bridge - checks a real token itself against the API server’s issuer keys and watched ServiceAccounts: no TokenReview', async () => {
@@ -188,7 +157,7 @@ describe('cert-manager bridge', () => {
     // Nothing was asked of cert-manager: no request named in the denials, none in the API, nothing more issued.
     expect(denied['certificateRequest']).toBeUndefined();
     expect(bridge.lines.filter((l) => l['reason'] === 'names-not-granted' && l['certificateRequest'] !== undefined)).toEqual([]);
-    expect(await bridgeRequests()).toEqual([]);
+    expect(await bridgeRequests(cluster)).toEqual([]);
     expect(await metric(health, 'weft_certificates_issued_total')).toBe(issued);
   });
 
@@ -252,10 +221,10 @@ describe('cert-manager bridge', () => {
   it('cert-manager bridge - a request the issuer fails is reported as UNAVAILABLE with the issuer’s reason, and cleaned up', async () => {
     // The same Issuer turned into a SelfSigned one: cert-manager's SelfSigned signer fails any request that does not
     // name its private key Secret (MissingAnnotation), which the bridge's requests never do.
-    await applyIssuer({ selfSigned: {} });
+    await applyIssuer(cluster, { selfSigned: {} });
     await waitFor('the Issuer to be SelfSigned and Ready', async () => {
       const issuer = JSON.parse(await cluster.kubectl(['get', 'issuer', 'mesh-ca', '-n', BRIDGE_NS, '-o', 'json'])) as { spec: { selfSigned?: unknown } };
-      return issuer.spec.selfSigned !== undefined && (await issuerReady());
+      return issuer.spec.selfSigned !== undefined && (await issuerReady(cluster));
     }, { timeoutMs: 30_000, intervalMs: 200 });
     await cluster.kubectl(['create', 'serviceaccount', 'unlucky', '-n', NS]);
     const refusal = await client.refusal(await requestToken(cluster, NS, 'unlucky'), await p256Csr('unlucky'));
@@ -264,17 +233,17 @@ describe('cert-manager bridge', () => {
     const audit = await bridge.waitForLine('the signer-failed audit line', (l) => l['audit'] === 'denied' && l['reason'] === 'signer-failed');
     expect(audit).toMatchObject({ identity: `${NS}/unlucky`, code: 'UNAVAILABLE' });
     expect(await metric(health, 'weft_certificate_denials_total', { reason: 'signer-failed' })).toBe(1);
-    await waitFor('the failed CertificateRequest to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor('the failed CertificateRequest to be gone', async () => (await bridgeRequests(cluster)).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
 
     // Back to the CA: the next request is issued again.
-    await applyIssuer(issuerSpec);
+    await applyIssuer(cluster, CA_ISSUER_SPEC);
     await waitFor('the Issuer to be a Ready CA again', async () => {
       const issuer = JSON.parse(await cluster.kubectl(['get', 'issuer', 'mesh-ca', '-n', BRIDGE_NS, '-o', 'json'])) as { spec: { ca?: unknown } };
-      return issuer.spec.ca !== undefined && (await issuerReady());
+      return issuer.spec.ca !== undefined && (await issuerReady(cluster));
     }, { timeoutMs: 30_000, intervalMs: 200 });
     const answer = await client.ask(await requestToken(cluster, NS, 'unlucky'), await p256Csr('unlucky'));
     expect(new X509Certificate(answer.cert_chain[0]!).subjectAltName).toBe(`URI:${idOf('unlucky')}`);
-    await waitFor('every bridge CertificateRequest to be gone', async () => (await bridgeRequests()).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor('every bridge CertificateRequest to be gone', async () => (await bridgeRequests(cluster)).length === 0, { timeoutMs: 10_000, intervalMs: 100 });
   });
 
   it('cert-manager bridge - the real cert-manager controller did the signing', () => {
