@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttp } from '@weft/k8s';
+import { certificateServiceSettings } from '@weft/pki';
 import { ConfigError, configHelp, createLogger, createMetricsRegistry, parseConfig, startHealthServer } from '@weft/telemetry';
 import type { Readiness } from '@weft/telemetry';
 import { bridgeConfig, servingDnsNames } from './config.js';
@@ -59,11 +60,7 @@ export async function runBridge(argv: readonly string[], env: NodeJS.ProcessEnv)
       issuerRef: { name: config.issuerName, kind: config.issuerKind, group: config.issuerGroup },
       issueTimeoutMs: config.issueTimeout,
       maxLifetimeMs: config.maxSvidLifetime,
-      ratePerSecond: config.caRate,
-      burst: config.caBurst,
-      audience: config.caTokenAudience,
-      tokenCacheTtlMs: config.caTokenCacheTtl,
-      tokenVerification: config.caTokenVerification,
+      ...certificateServiceSettings(config),
       serviceAccount: config.serviceAccount,
       dnsNames: servingDnsNames(config),
       trustBundleFile: config.trustBundleFile,

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { CertificateRequests, TokenReviewer, TokenVerificationSources, writeConfigMapData } from '@weft/k8s';
 import type { IssuerRef, KubeHttp, OwnerReference } from '@weft/k8s';
 import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
+import type { CertificateServiceSettings } from '@weft/pki';
 import type { Logger, Readiness, Registry } from '@weft/telemetry';
 import { Counter } from 'prom-client';
 import { BridgeIssuer } from './bridge-issuer.js';
@@ -14,7 +15,7 @@ import { WorkloadMeshNames } from './workload-mesh-names.js';
 /** The label on every CertificateRequest the bridge makes: its watch and its cleanup see only these. */
 export const MANAGED_BY_LABELS = { 'app.kubernetes.io/managed-by': 'weft-cert-manager-bridge' } as const;
 
-export interface BridgeOptions {
+export interface BridgeOptions extends CertificateServiceSettings {
   /** The API server: TokenReview and CertificateRequests. */
   readonly http: KubeHttp;
   readonly host: string;
@@ -27,12 +28,6 @@ export interface BridgeOptions {
   readonly issuerRef: IssuerRef;
   readonly issueTimeoutMs: number;
   readonly maxLifetimeMs: number;
-  readonly ratePerSecond: number;
-  readonly burst: number;
-  readonly audience: string;
-  readonly tokenCacheTtlMs: number;
-  /** `local`: tokens are verified against the issuer keys and watched objects first, TokenReview for the rest (--ca-token-verification). */
-  readonly tokenVerification?: 'local' | 'tokenreview';
   /** The bridge's own ServiceAccount and the DNS names of its serving certificate. */
   readonly serviceAccount: string;
   readonly dnsNames: readonly string[];

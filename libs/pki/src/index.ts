@@ -68,5 +68,6 @@ export type { ServingCertificate, ServingCertificateOptions, ServingFromAuthorit
 export type { LocalVerificationSources, ReviewAnswer, ReviewToken, TokenAuthenticatorOptions, TokenLookup } from './service/token-authenticator.js';
 export type { BoundObject, IssuerKeys, LocalTokenVerifierOptions, LocalVerdict, NotVerifiedReason, TokenSubjects } from './service/local-token-verifier.js';
 export type { CachedReview, TokenCacheOptions, WorkloadAccount } from './service/token-cache.js';
-export { certificateServiceEntries, certificateServiceParsers, parseListenAddress } from './service/config-parsers.js';
+export { certificateServiceEntries, certificateServiceParsers, certificateServiceSettings, parseListenAddress } from './service/config-parsers.js';
+export type { CertificateServiceSettings } from './service/config-parsers.js';
 export { retryUntilReady } from './service/retry-until-ready.js';

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttp } from '@weft/k8s';
+import { certificateServiceSettings } from '@weft/pki';
 import type { WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import type { ControlPlaneConfig } from '../config.js';
@@ -59,11 +60,7 @@ export async function launchCertificateService(
       secretName: config.caSecret,
       pluggedSecretName: config.caPluggedSecret,
       maxLifetimeMs: config.maxSvidLifetime,
-      ratePerSecond: config.caRate,
-      burst: config.caBurst,
-      audience: config.caTokenAudience,
-      tokenCacheTtlMs: config.caTokenCacheTtl,
-      tokenVerification: config.caTokenVerification,
+      ...certificateServiceSettings(config),
       log,
       registry: deps.registry,
       signal: deps.signal,

@@ -1,13 +1,13 @@
 import { TokenReviewer, TokenVerificationSources } from '@weft/k8s';
 import type { KubeHttp } from '@weft/k8s';
 import { createCertificateMetrics, listenGrpc, RateLimiter, retryUntilReady, ServingCertificateProvider, createTokenAuthenticator } from '@weft/pki';
-import type { CertificateAuthority, TrustBundle, WorkloadAccount } from '@weft/pki';
+import type { CertificateAuthority, CertificateServiceSettings, TrustBundle, WorkloadAccount } from '@weft/pki';
 import type { Logger, Registry } from '@weft/telemetry';
 import { loadCertificateAuthority } from './ca-material.js';
 import type { CaOrigin } from './ca-material.js';
 import { CertificateIssuer } from './certificate-issuer.js';
 
-export interface CertificateServiceOptions {
+export interface CertificateServiceOptions extends CertificateServiceSettings {
   /** The API server: TokenReview and the CA Secrets. */
   readonly http: KubeHttp;
   readonly host: string;
@@ -23,13 +23,6 @@ export interface CertificateServiceOptions {
   /** Empty: self-signed root kept in `secretName`. */
   readonly pluggedSecretName: string;
   readonly maxLifetimeMs: number;
-  /** Per identity, per second; 0 turns the limit off. */
-  readonly ratePerSecond: number;
-  readonly burst: number;
-  readonly audience: string;
-  readonly tokenCacheTtlMs: number;
-  /** `local`: tokens are verified against the issuer keys and watched objects first, TokenReview for the rest (--ca-token-verification). */
-  readonly tokenVerification?: 'local' | 'tokenreview';
   /** DNS SANs the CA grants a workload besides its URI SAN; none by default. */
   readonly grantDnsNames?: (account: WorkloadAccount) => readonly string[];
   readonly log: Logger;

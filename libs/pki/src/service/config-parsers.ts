@@ -1,4 +1,5 @@
 import { entry, parsers } from '@weft/telemetry';
+import type { ConfigOf } from '@weft/telemetry';
 import { isDnsName } from '../names.js';
 
 // Flag/env parsers both certificate services (the control plane's and the cert-manager bridge's) read their
@@ -80,3 +81,25 @@ export const certificateServiceEntries = {
     parse: parsers.oneOf('local', 'tokenreview'),
   }),
 };
+
+/** The shared settings as both certificate services' options name them. */
+export interface CertificateServiceSettings {
+  /** Per identity, per second; 0 turns the limit off. */
+  readonly ratePerSecond: number;
+  readonly burst: number;
+  readonly audience: string;
+  readonly tokenCacheTtlMs: number;
+  /** `local` (the default): tokens are verified against the issuer keys and watched objects first, TokenReview for the rest. */
+  readonly tokenVerification?: 'local' | 'tokenreview';
+}
+
+/** The values of `certificateServiceEntries`, read from either service's parsed configuration, as its options take them. */
+export function certificateServiceSettings(config: ConfigOf<typeof certificateServiceEntries>): CertificateServiceSettings {
+  return {
+    ratePerSecond: config.caRate,
+    burst: config.caBurst,
+    audience: config.caTokenAudience,
+    tokenCacheTtlMs: config.caTokenCacheTtl,
+    tokenVerification: config.caTokenVerification,
+  };
+}
